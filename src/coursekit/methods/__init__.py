@@ -1,0 +1,1 @@
+"""Reference methods, one module per course module (used by solutions, checks and later modules)."""
