@@ -13,7 +13,8 @@ so that returned and cancelled orders add neither frequency nor money.
 
 **Snapshot convention.** Recency counts calendar dates, not hours: an order at 23:59 on
 the day before the snapshot has recency 1. The default snapshot is the day after the last
-order date in the data, so the most recent customers have recency 1 (never 0).
+order date in the data, so the most recent customers have recency 1; an explicit
+snapshot on the last order date gives them 0, one before it is an error.
 
 **Tie rule for scores (1..n_bins, higher is better).** A customer's score is
 ``1 + floor(n_bins * w / n)``, where ``n`` is the number of customers and ``w`` the number
@@ -27,7 +28,8 @@ identical customers different scores; both are wrong for RFM.
 **Segments.** :data:`SEGMENT_RULES` is the rule table, kept as data: each rule is a box
 in the R x FM plane, where ``r_score`` is the recency score and ``fm`` the mean of
 ``f_score`` and ``m_score`` (1, 1.5, ..., 5). Rules are tried in order and the first match
-wins; the boxes cover every cell of the 5-point scale, ``Others`` is only a fallback.
+wins; the boxes cover every cell of the 5-point scale, so ``Others`` (the fallback) never
+occurs for valid scores. The rules need 5-point scores (``rfm_scores(rfm, n_bins=5)``).
 
 ====================  ========  =========  ==============  ==========
 segment               r_score   fm         中文            value_tier
@@ -47,8 +49,9 @@ Others                any       any        其他客户        potential
 ====================  ========  =========  ==============  ==========
 
 Value tiers (:data:`VALUE_TIERS`): ``high_value`` 高价值, ``potential`` 潜力, ``churned``
-流失. Segments and tiers are ordered categoricals, ordered from most to least valuable
-(the order of :data:`SEGMENTS` and :data:`VALUE_TIERS`).
+流失; ``churned`` is exactly the customers with ``r_score`` <= 2. Segments and tiers are
+ordered categoricals, from most to least valuable (the order of :data:`SEGMENTS` and
+:data:`VALUE_TIERS`).
 """
 
 from __future__ import annotations
