@@ -1,0 +1,232 @@
+"""What each order looks like: channel, store, time of day, status, basket and amounts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from coursekit.synth.campaigns import SPEND_WINDOW_DAYS
+from coursekit.synth.params import CHANNELS, Params
+from coursekit.synth.population import Latent
+from coursekit.synth.purchases import OrderTimes, hours_of_day
+
+CHUNK = 2_000_000  # rows per block when a draw needs an (rows x levels) matrix
+
+
+def choice_by_owner(
+    rng: np.random.Generator, probs: np.ndarray, owner: np.ndarray, chunk: int = CHUNK
+) -> np.ndarray:
+    """One categorical draw per row, from the probability row of its owner.
+
+    Works in blocks so that a (rows x levels) comparison never holds tens of millions
+    of rows at once.
+    """
+    cum = np.cumsum(probs, axis=1)
+    cum[:, -1] = 1.0
+    out = np.empty(len(owner), dtype=np.int64)
+    u = rng.random(len(owner))
+    for lo in range(0, len(owner), chunk):
+        hi = lo + chunk
+        out[lo:hi] = (u[lo:hi, None] > cum[owner[lo:hi]]).sum(axis=1)
+    return out
+
+
+def make_orders(
+    times: OrderTimes,
+    latent: Latent,
+    customers: pd.DataFrame,
+    stores: pd.DataFrame,
+    products: pd.DataFrame,
+    params: Params,
+    campaigns: pd.DataFrame,
+    assignments: pd.DataFrame,
+    start: pd.Timestamp,
+    rng: np.random.Generator,
+    rng_items: np.random.Generator,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Orders, order items and final campaign assignments (with redeemed / spend_after)."""
+    P = params.personas
+    cust = times.customer
+    persona = latent.persona[cust]
+    n_orders = len(cust)
+
+    channel = choice_by_owner(rng, latent.channel_p, cust)
+    is_store = channel == CHANNELS.index("store")
+    is_group = channel == CHANNELS.index("group_buy")
+
+    # Store: usually the home store, sometimes another store in the same city.
+    home = customers["home_store_id"].to_numpy()[cust]
+    store_city = stores["city"].to_numpy()
+    city_codes, store_city_code = np.unique(store_city, return_inverse=True)
+    first_of_city = np.searchsorted(store_city_code, np.arange(len(city_codes)))
+    n_in_city = np.bincount(store_city_code)
+    home_city = store_city_code[home - 1]
+    other = first_of_city[home_city] + rng.integers(0, 1 << 30, n_orders) % n_in_city[home_city]
+    store_id = np.where(rng.random(n_orders) < 0.9, home, other + 1)
+
+    # Timestamp: the process gives the day; the persona's habits give the hour.
+    day_int = np.floor(times.day).astype(np.int64)
+    hour = hours_of_day(params, persona, is_store, rng)
+    minute = rng.integers(0, 60, n_orders)
+    second = np.where(is_group, 0, rng.integers(0, 60, n_orders))
+    offset_s = day_int * 86400 + hour * 3600 + minute * 60 + second
+    ts = np.datetime64(start.to_datetime64(), "s") + offset_s.astype("timedelta64[s]")
+
+    cancel = (~is_store) & (rng.random(n_orders) < P["cancel_rate"].to_numpy()[persona])
+    returned = (~cancel) & (rng.random(n_orders) < P["return_rate"].to_numpy()[persona])
+    status = np.where(cancel, 2, np.where(returned, 1, 0))  # completed, returned, cancelled
+
+    # Order ids follow time, as a till or an order system would number them.
+    order = np.lexsort((cust, ts))
+    cust, persona, channel, store_id = cust[order], persona[order], channel[order], store_id[order]
+    ts, status, is_group = ts[order], status[order], is_group[order]
+    order_id = np.arange(1_000_001, 1_000_001 + n_orders, dtype=np.int64)
+
+    items, gross = _make_items(
+        rng_items, cust, persona, is_group, order_id, latent, products, params
+    )
+
+    # Everyday coupons: price-conscious customers use them more. Group-buy prices are final.
+    coupon_code = np.full(n_orders, -1, dtype=np.int64)  # index into coupon_names
+    month_key = ts.astype("datetime64[M]")
+    months = np.unique(month_key)
+    coupon_names = [f"MJ{str(m)[2:4]}{str(m)[5:7]}" for m in months]
+    use = (~is_group) & (rng.random(n_orders) < latent.coupon_p[cust])
+    coupon_code[use] = np.searchsorted(months, month_key[use])
+    rate = P["discount_mean"].to_numpy()[persona] * rng.uniform(0.6, 1.4, n_orders)
+    discount = np.where(use, np.round(gross * rate, 2), 0.0)
+
+    # Campaign coupons: treated customers redeem on their first completed order in the window.
+    completed = status == 0
+    redeemed_rows = []
+    day_of = ((ts - np.datetime64(start.to_datetime64(), "s")) // 86400).astype(np.int64)
+    assign_cust = assignments["customer"].to_numpy()
+    redeemed = np.zeros(len(assignments), dtype=bool)
+    spend_after = np.zeros(len(assignments))
+    order_sort = np.lexsort((ts, cust))
+    for _, c in campaigns.iterrows():
+        s, e = int(c["_offset"]), int(c["_offset"] + c["_duration"])
+        rows = np.flatnonzero(assignments["campaign_id"].to_numpy() == c["campaign_id"])
+        treated_rows = rows[assignments["treated"].to_numpy()[rows]]
+        want = np.zeros(len(latent.rate), dtype=bool)
+        treated_cust = assign_cust[treated_rows]
+        wants = (
+            rng.random(len(treated_cust))
+            < P["redeem_rate"].to_numpy()[latent.persona[treated_cust]]
+        )
+        want[treated_cust[wants]] = True
+        in_window = completed & (day_of >= s) & (day_of < e) & ~is_group
+        cand = order_sort[in_window[order_sort] & want[cust[order_sort]]]
+        first = cand[np.append(True, cust[cand][1:] != cust[cand][:-1])] if len(cand) else cand
+        code = len(coupon_names)
+        coupon_names.append(c["coupon_code"])
+        coupon_code[first] = code
+        discount[first] = np.round(gross[first] * float(c["discount_rate"]), 2)
+        got = np.zeros(len(latent.rate), dtype=bool)
+        got[cust[first]] = True
+        redeemed[treated_rows] = got[assign_cust[treated_rows]]
+        redeemed_rows.append(first)
+    net = np.round(gross - discount, 2)
+    for _, c in campaigns.iterrows():
+        s = int(c["_offset"])
+        rows = np.flatnonzero(assignments["campaign_id"].to_numpy() == c["campaign_id"])
+        window = completed & (day_of >= s) & (day_of < s + SPEND_WINDOW_DAYS)
+        spend = np.bincount(cust[window], weights=net[window], minlength=len(latent.rate))
+        spend_after[rows] = np.round(spend[assign_cust[rows]], 2)
+
+    customer_id = customers["customer_id"].to_numpy()
+    orders = pd.DataFrame(
+        {
+            "order_id": order_id,
+            "customer_id": customer_id[cust],
+            "store_id": store_id.astype(np.int64),
+            "channel": pd.Categorical.from_codes(channel, categories=list(CHANNELS)),
+            "order_ts": ts.astype("datetime64[ns]"),
+            "status": pd.Categorical.from_codes(
+                status, categories=["completed", "returned", "cancelled"]
+            ),
+            "gross_amount": gross,
+            "discount_amount": discount,
+            "net_amount": net,
+            "coupon_id": pd.Categorical.from_codes(coupon_code, categories=coupon_names),
+        }
+    )
+    final_assignments = pd.DataFrame(
+        {
+            "campaign_id": assignments["campaign_id"].to_numpy().astype(np.int64),
+            "customer_id": customer_id[assign_cust],
+            "group": np.where(assignments["treated"].to_numpy(), "treatment", "control"),
+            "redeemed": redeemed,
+            "spend_after": spend_after,
+        }
+    )
+    final_assignments = final_assignments.sort_values(
+        ["campaign_id", "customer_id"], kind="stable", ignore_index=True
+    )
+    return orders, items, final_assignments
+
+
+def _make_items(rng, cust, persona, is_group, order_id, latent, products, params):
+    """Basket lines: categories from the customer's mix, products by popularity or habit."""
+    P = params.personas
+    n_orders = len(cust)
+    lines_mean = P["lines_mean"].to_numpy()[persona]
+    n_lines = np.where(is_group, 1, 1 + rng.poisson(np.maximum(lines_mean - 1, 0.01)))
+    n_lines = np.minimum(n_lines, 25)
+    line_order = np.repeat(np.arange(n_orders), n_lines)
+    line_cust = cust[line_order]
+    n_items = len(line_order)
+
+    # Each order is a trip with a mission (breakfast run, stock-up, ...): most lines come
+    # from the mission's categories, the rest from the customer's everyday mix. Missions
+    # are what make categories co-occur in baskets (association rules in module 05).
+    categories = list(params.categories.index)
+    mission = choice_by_owner(rng, latent.mission_p, cust)
+    from_mission = rng.random(n_items) < P["mission_share"].to_numpy()[persona][line_order]
+    category = choice_by_owner(rng, latent.category_p, line_cust)
+    mission_cat = choice_by_owner(rng, params.missions.to_numpy(), mission[line_order])
+    category = np.where(from_mission, mission_cat, category)
+    product_cat = pd.Categorical(products["category"], categories=categories).codes
+    product_index = np.empty(n_items, dtype=np.int64)
+    loyal = rng.random(n_items) < latent.loyalty_p[line_cust]
+    u = rng.random(n_items)
+    # A customer's usual product per category: a fixed, popularity-weighted pick.
+    habit_u = _habit_uniform(line_cust, category, int(rng.integers(0, 2**62)))
+    for j in range(len(categories)):
+        members = np.flatnonzero(product_cat == j)
+        sel = np.flatnonzero(category == j)
+        if len(members) == 0 or len(sel) == 0:
+            continue
+        w = products["popularity"].to_numpy()[members]
+        cdf = np.cumsum(w) / w.sum()
+        draw = np.where(loyal[sel], habit_u[sel], u[sel])
+        product_index[sel] = members[np.minimum(np.searchsorted(cdf, draw), len(members) - 1)]
+
+    q_mean = P["quantity_mean"].to_numpy()[persona][line_order]
+    quantity = 1 + rng.poisson(np.maximum(q_mean - 1, 0.01))
+    quantity = np.minimum(quantity, 20).astype(np.int64)
+    unit_price = products["unit_price"].to_numpy()[product_index]
+    line_amount = np.round(quantity * unit_price, 2)
+    gross = np.round(np.bincount(line_order, weights=line_amount, minlength=n_orders), 2)
+    items = pd.DataFrame(
+        {
+            "order_id": order_id[line_order],
+            "product_id": products["product_id"].to_numpy()[product_index],
+            "quantity": quantity,
+            "unit_price": unit_price,
+            "line_amount": line_amount,
+        }
+    )
+    return items, gross
+
+
+def _habit_uniform(customer: np.ndarray, category: np.ndarray, salt: int) -> np.ndarray:
+    """A deterministic uniform in [0, 1) per (customer, category): the habitual product."""
+    key = customer.astype(np.uint64) * np.uint64(1_000_003) + category.astype(np.uint64)
+    key = key + np.uint64(salt)
+    # splitmix64 finalizer: cheap, well mixed, no per-customer state to store.
+    z = key + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)

@@ -1,0 +1,289 @@
+"""Who shops: stores, customers, and each customer's hidden persona and traits.
+
+Faker is used only to build small pools (surnames, given names, street names) that are
+then sampled with numpy; it is never called once per customer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from faker import Faker
+
+from coursekit.synth.params import CHANNELS, INCOME_BANDS, TRAITS, Params
+
+ZH_MOBILE_PREFIXES = np.array(
+    [130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 150, 151, 152, 153, 155, 156, 157, 158,
+     159, 166, 173, 175, 176, 177, 178, 180, 181, 182, 183, 185, 186, 187, 188, 189, 191, 199]
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NamePools:
+    """Small pools drawn once from Faker; sampling them is vectorized."""
+
+    surnames: np.ndarray
+    female: np.ndarray
+    male: np.ndarray
+    streets: np.ndarray
+
+
+def name_pools(locale: str, seed: int) -> NamePools:
+    fake = Faker(locale)
+    fake.seed_instance(seed)
+    # Drawing (not deduplicating) keeps Faker's frequency weights: common surnames repeat.
+    surnames = np.array([fake.last_name() for _ in range(600)], dtype=object)
+    female = np.array([fake.first_name_female() for _ in range(300)], dtype=object)
+    male = np.array([fake.first_name_male() for _ in range(300)], dtype=object)
+    streets = np.array(sorted({fake.street_name() for _ in range(300)}), dtype=object)
+    return NamePools(surnames=surnames, female=female, male=male, streets=streets)
+
+
+@dataclass
+class Latent:
+    """Hidden per-customer parameters that drive every observed table (the ground truth)."""
+
+    persona: np.ndarray  # int index into params.persona_names
+    traits: np.ndarray  # n x len(TRAITS), z-scores
+    rate: np.ndarray  # orders per day while active (lambda)
+    dropout: np.ndarray  # probability of leaving after each order (p)
+    channel_p: np.ndarray  # n x len(CHANNELS)
+    category_p: np.ndarray  # n x n_categories
+    coupon_p: np.ndarray  # probability an order uses a coupon
+    loyalty_p: np.ndarray  # probability a line is the customer's usual product
+    begin_day: np.ndarray  # first day (float, from window start) the customer can order
+    existing: np.ndarray  # bool: member before the window started
+    never_buys: np.ndarray  # bool: signed up but never ordered
+    trial_only: np.ndarray  # bool: leaves after the first order
+    mission_p: np.ndarray  # n x n_missions: what kind of trip each order is
+
+
+def make_stores(params: Params, locale: str, rng: np.random.Generator, pools: NamePools):
+    """Stores of the chain: a few per city, more in big cities; one warehouse club per big city."""
+    cities = params.cities[params.cities["locale"] == locale].reset_index(drop=True)
+    rows = []
+    big_cities = set(cities.nlargest(4, "population")["city"])
+    street_pick = rng.permutation(len(pools.streets))
+    k = 0
+    for _, city in cities.iterrows():
+        for j in range(int(city["stores"])):
+            if j == 0 and city["city_tier"] <= 2:
+                fmt = "hypermarket"
+            elif j == 1 and city["city"] in big_cities:
+                fmt = "warehouse_club"
+            else:
+                fmt = "supermarket" if j % 2 == 0 else "community"
+            street = pools.streets[street_pick[k % len(street_pick)]]
+            k += 1
+            if locale == "zh_CN":
+                name = f"鲜邻{city['city']}{street}店"
+            else:
+                name = f"FreshNeighbor {city['city']} {street}"
+            open_days = int(rng.integers(365, 365 * 12))
+            rows.append(
+                {
+                    "city": city["city"],
+                    "province": city["province"],
+                    "city_tier": int(city["city_tier"]),
+                    "format": fmt,
+                    "name": name,
+                    "open_days_before": open_days,
+                }
+            )
+    stores = pd.DataFrame(rows)
+    stores.insert(0, "store_id", np.arange(1, len(stores) + 1, dtype=np.int64))
+    stores.insert(1, "store_code", [f"S{i:04d}" for i in stores["store_id"]])
+    return stores
+
+
+def _choice_rows(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
+    """One categorical draw per row of a probability matrix (vectorized inverse CDF)."""
+    cum = np.cumsum(probs, axis=1)
+    cum[:, -1] = 1.0
+    u = rng.random(len(probs))[:, None]
+    return (u > cum).sum(axis=1)
+
+
+def _dirichlet_rows(rng: np.random.Generator, alpha: np.ndarray) -> np.ndarray:
+    g = rng.gamma(np.maximum(alpha, 1e-3))
+    return g / g.sum(axis=1, keepdims=True)
+
+
+def make_customers(
+    params: Params,
+    n: int,
+    start: pd.Timestamp,
+    n_days: int,
+    locale: str,
+    rng: np.random.Generator,
+    pools: NamePools,
+    stores: pd.DataFrame,
+) -> tuple[pd.DataFrame, Latent]:
+    """Customers with demographics, and their latent purchase parameters."""
+    P = params.personas
+    k = len(P)
+    persona = rng.choice(k, size=n, p=P["share"].to_numpy())
+    col = {c: P[c].to_numpy()[persona] for c in P.columns if P[c].dtype.kind in "fi"}
+
+    # --- latent traits: persona mean plus individual variation
+    means = P[[f"trait_{t}" for t in TRAITS]].to_numpy()[persona]
+    traits = means + rng.normal(0.0, 0.8, size=(n, len(TRAITS)))
+
+    # --- demographics
+    female = rng.random(n) < col["female_share"]
+    age = np.clip(rng.normal(col["age_mean"], col["age_sd"]), 18, 85)
+    has_children = rng.random(n) < col["children_prob"]
+    household = 1 + rng.poisson(np.maximum(col["household_mean"] - 1, 0.05))
+    household = np.where(has_children, np.maximum(household, 2), household)
+    household = np.clip(household, 1, 8)
+    income = _choice_rows(rng, params.weights("income_band", INCOME_BANDS)[persona])
+
+    cities = params.cities[params.cities["locale"] == locale].reset_index(drop=True)
+    tier_p = params.weights("city_tier", [1, 2, 3, 4])[persona]
+    tier = _choice_rows(rng, tier_p) + 1
+    city_idx = np.empty(n, dtype=np.int64)
+    for t in range(1, 5):
+        in_tier = np.flatnonzero(tier == t)
+        pool = np.flatnonzero(cities["city_tier"].to_numpy() == t)
+        w = cities["population"].to_numpy()[pool]
+        city_idx[in_tier] = pool[rng.choice(len(pool), size=len(in_tier), p=w / w.sum())]
+    city = cities["city"].to_numpy()[city_idx]
+
+    # Home store: a store in the customer's city; bulk buyers favour the warehouse club.
+    bulk = P.index.get_loc("affluent_bulk") if "affluent_bulk" in P.index else -1
+    home_store = np.empty(n, dtype=np.int64)
+    store_city = stores["city"].to_numpy()
+    store_fmt = stores["format"].to_numpy()
+    for c in np.unique(city):
+        who = np.flatnonzero(city == c)
+        options = np.flatnonzero(store_city == c)
+        for is_bulk in (False, True):
+            sel = who[(persona[who] == bulk) == is_bulk]
+            w = np.ones(len(options))
+            if is_bulk:
+                w[store_fmt[options] == "warehouse_club"] = 6.0
+            home_store[sel] = stores["store_id"].to_numpy()[
+                options[rng.choice(len(options), size=len(sel), p=w / w.sum())]
+            ]
+
+    # --- membership timeline: 40% joined before the window, the rest during it
+    existing = rng.random(n) < 0.4
+    signup_day = np.where(
+        existing,
+        -rng.uniform(1, 3 * 365, size=n),
+        rng.uniform(0, max(n_days - 14, 1), size=n),
+    )
+    signup_channel = _choice_rows(rng, params.weights("signup_channel", CHANNELS)[persona])
+    never_buys = (~existing) & (rng.random(n) < 0.03)
+    first_delay = rng.exponential(1.5, size=n)
+    begin_day = np.where(existing, 0.0, signup_day + first_delay)
+
+    # --- purchase process (BG/NBD style): rate ~ Gamma, dropout ~ Beta, per persona
+    loyal = traits[:, TRAITS.index("loyalty")] - means[:, TRAITS.index("loyalty")]
+    mean_rate = 1.0 / col["order_gap_days"]
+    rate = rng.gamma(col["rate_shape"], mean_rate / col["rate_shape"])
+    a = col["dropout_mean"] * col["dropout_concentration"]
+    b = (1 - col["dropout_mean"]) * col["dropout_concentration"]
+    dropout = rng.beta(a, b) * np.exp(-0.3 * loyal)
+    dropout = np.clip(dropout, 1e-4, 0.95)
+
+    # --- preferences: Dirichlet around the persona's mix, tilted by the individual's traits
+    channel_p = _dirichlet_rows(
+        rng, params.weights("channel", CHANNELS)[persona] * col["channel_concentration"][:, None]
+    )
+    cats = params.categories
+    base = params.weights("category", list(cats.index))[persona]
+    tilt = np.ones_like(base)
+    for j, (trait, weight) in enumerate(zip(cats["trait"], cats["trait_weight"], strict=True)):
+        if trait:
+            t = TRAITS.index(trait)
+            tilt[:, j] = np.exp(weight * (traits[:, t] - means[:, t]))
+    category_p = _dirichlet_rows(rng, base * tilt * col["category_concentration"][:, None])
+    price = traits[:, TRAITS.index("price")] - means[:, TRAITS.index("price")]
+    coupon_p = np.clip(col["coupon_rate"] * np.exp(0.5 * price), 0.0, 0.9)
+    loyalty_p = np.clip(col["brand_loyalty"] + 0.08 * loyal, 0.0, 0.95)
+    trial_only = rng.random(n) < col["trial_only"]
+    mission_p = _dirichlet_rows(
+        rng, params.weights("mission", list(params.missions.index))[persona] * 20.0
+    )
+
+    # --- names and phones
+    surname = pools.surnames[rng.integers(0, len(pools.surnames), n)]
+    given = np.where(
+        female,
+        pools.female[rng.integers(0, len(pools.female), n)],
+        pools.male[rng.integers(0, len(pools.male), n)],
+    )
+    if locale == "zh_CN":
+        name = pd.Series(surname).str.cat(pd.Series(given))
+    else:
+        name = pd.Series(given).str.cat(pd.Series(surname), sep=" ")
+    phone = _unique_phones(rng, n, locale, cities["area_code"].to_numpy()[city_idx])
+
+    # Member numbers grow with signup time: sort customers by signup.
+    order = np.argsort(signup_day, kind="stable")
+    end = start + pd.Timedelta(days=n_days - 1)
+    birth = (
+        end
+        - pd.to_timedelta(np.floor(age[order] * 365.25), unit="D")
+        - pd.to_timedelta(rng.integers(0, 365, n), unit="D")
+    )
+    birth = pd.DatetimeIndex(birth).normalize()
+    age_years = (end.year - birth.year) - (
+        (end.month < birth.month) | ((end.month == birth.month) & (end.day < birth.day))
+    )
+    customers = pd.DataFrame(
+        {
+            "customer_id": np.arange(100001, 100001 + n, dtype=np.int64),
+            "name": name.to_numpy()[order],
+            "gender": np.where(female[order], "female", "male"),
+            "birth_date": birth,
+            "age": np.asarray(age_years, dtype=np.int64),
+            "city": city[order],
+            "city_tier": tier[order].astype(np.int64),
+            "phone": phone[order],
+            "signup_date": (start + pd.to_timedelta(np.floor(signup_day[order]), unit="D")),
+            "signup_channel": np.asarray(CHANNELS, dtype=object)[signup_channel[order]],
+            "member_level": "regular",  # set from spend once orders exist
+            "household_size": household[order].astype(np.int64),
+            "has_children": has_children[order],
+            "income_band": np.asarray(INCOME_BANDS, dtype=object)[income[order]],
+            "home_store_id": home_store[order],
+        }
+    )
+    latent = Latent(
+        persona=persona[order],
+        traits=traits[order],
+        rate=rate[order],
+        dropout=dropout[order],
+        channel_p=channel_p[order],
+        category_p=category_p[order],
+        coupon_p=coupon_p[order],
+        loyalty_p=loyalty_p[order],
+        begin_day=begin_day[order],
+        existing=existing[order],
+        never_buys=never_buys[order],
+        trial_only=trial_only[order],
+        mission_p=mission_p[order],
+    )
+    return customers, latent
+
+
+def _unique_phones(rng: np.random.Generator, n: int, locale: str, area_codes) -> np.ndarray:
+    """Distinct mobile numbers as digit strings (11 digits in China, 10 in the US)."""
+    if locale == "zh_CN":
+        prefix = ZH_MOBILE_PREFIXES[rng.integers(0, len(ZH_MOBILE_PREFIXES), n)].astype(np.int64)
+        number = prefix * 10**8 + rng.integers(0, 10**8, n)
+    else:
+        area = np.asarray(area_codes, dtype=np.int64)
+        number = area * 10**7 + rng.integers(2 * 10**6, 10**7, n)
+    # Resolve the rare collisions by redrawing until every number is distinct.
+    while True:
+        _, first = np.unique(number, return_index=True)
+        dup = np.setdiff1d(np.arange(n), first)
+        if len(dup) == 0:
+            break
+        number[dup] = (number[dup] // 10**7) * 10**7 + rng.integers(2 * 10**6, 10**7, len(dup))
+    return number.astype(str).astype(object)
