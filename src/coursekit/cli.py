@@ -38,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--check", action="store_true", help="only report stale notebooks")
     build.add_argument("--solutions", default="solutions", help="source directory")
     build.add_argument("--notebooks", default="notebooks", help="output directory")
+    build.add_argument(
+        "--execute",
+        action="store_true",
+        help="first re-run solution notebooks in place (all, or the NAMEs given)",
+    )
+    build.add_argument("--timeout", help="with --execute: seconds per cell (default 120)")
+    build.add_argument("names", nargs="*", metavar="NAME", help="with --execute: e.g. 02_rfm")
 
     prog = sub.add_parser("progress", help="show checked problems per module")
     prog.add_argument("--file", default=None, help="progress file (default: the user's)")
@@ -66,8 +73,16 @@ def main(argv: list[str] | None = None) -> int:
 
             return verify_command(args.dir)
         if args.command == "build":
-            from coursekit.build import build_command
+            from coursekit.build import build_command, execute_command
 
+            if args.execute and args.check:
+                raise UsageError("--execute writes notebooks; it cannot be combined with --check")
+            if args.execute:
+                return execute_command(
+                    args.names, args.solutions, args.notebooks, timeout=args.timeout
+                )
+            if args.names:
+                raise UsageError("notebook names are only taken with --execute")
             return build_command(args.solutions, args.notebooks, check=args.check)
         if args.command == "progress":
             from coursekit.engine.progress import progress_command
