@@ -1,0 +1,67 @@
+"""The exercise engine: problem kinds, comparison, feedback, hints, progress and languages.
+
+Exercise modules (``coursekit.exercises.<module>``) declare their problems with the names
+exported here and re-export ``____`` for the notebook::
+
+    from coursekit.engine import ____, FrameSpec, Mistake, ValueProblem
+
+    q1 = ValueProblem(
+        id="rfm.q1", var="rfm",
+        title={"en": "Build the RFM table", "zh": "构建 RFM 表"},
+        reference=lambda: rfm_table(course.load("orders")),
+        compare=FrameSpec(key="customer_id", ignore_row_order=True),
+        mistakes=[Mistake("frequency_in_lines", en="...", zh="...", produce=...)],
+        hints=[{"en": "...", "zh": "..."}],
+        solution="rfm = rfm_table(orders)",
+    )
+    PROBLEMS = [q1]
+
+Importing the engine does no I/O and loads no data.
+"""
+
+from coursekit.engine.compare import (
+    Comparison,
+    Finding,
+    FrameSpec,
+    ScalarSpec,
+    SeriesSpec,
+    SetSpec,
+    compare,
+)
+from coursekit.engine.feedback import Feedback, Note
+from coursekit.engine.i18n import AuthoringError, t, text
+from coursekit.engine.problems import (
+    Case,
+    ChoiceProblem,
+    FunctionProblem,
+    Mistake,
+    OpenProblem,
+    Problem,
+    ValueProblem,
+    ____,
+    is_blank,
+)
+
+__all__ = [
+    "AuthoringError",
+    "Case",
+    "ChoiceProblem",
+    "Comparison",
+    "Feedback",
+    "Finding",
+    "FrameSpec",
+    "FunctionProblem",
+    "Mistake",
+    "Note",
+    "OpenProblem",
+    "Problem",
+    "ScalarSpec",
+    "SeriesSpec",
+    "SetSpec",
+    "ValueProblem",
+    "____",
+    "compare",
+    "is_blank",
+    "t",
+    "text",
+]

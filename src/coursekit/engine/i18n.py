@@ -1,0 +1,423 @@
+"""Engine messages in English and Chinese, and helpers for the bilingual texts of problems.
+
+Two helpers cover every use:
+
+- ``t(key, **params)`` gives a message of the engine's :data:`CATALOG` in the current language.
+- ``text(value)`` gives the current language's version of a problem's bilingual text,
+  written by exercise authors as ``{"en": ..., "zh": ...}``. A plain string is
+  language-neutral (code, a formula) and is returned unchanged.
+
+The language comes from ``course.lang()``: ``course.setup(lang="zh")`` or ``COURSEKIT_LANG``.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from typing import Any
+
+LANGS = ("en", "zh")
+
+Bilingual = Mapping[str, str]
+
+
+class AuthoringError(ValueError):
+    """An exercise module is malformed: a missing translation, a bad id, a mistake without
+    a way to produce it. Raised when the module is imported, so authors see it at once."""
+
+
+def current_lang() -> str:
+    """The feedback language; English if the configured one cannot be read."""
+    from coursekit import course
+
+    try:
+        return course.lang()
+    except Exception:  # a bad COURSEKIT_LANG must not break a check
+        return "en"
+
+
+def t(key: str, /, lang: str | None = None, **params: Any) -> str:
+    """One catalog message in ``lang`` (default: the current language), formatted with ``params``.
+
+    Args:
+        key: a key of :data:`CATALOG`, e.g. ``"check.not_set_up"``.
+        lang: "en" or "zh"; None for the current language.
+        **params: values for the message's ``{placeholders}``.
+    """
+    entry = CATALOG[key]
+    return entry[lang if lang in LANGS else current_lang()].format(**params)
+
+
+def text(value: str | Bilingual, lang: str | None = None) -> str:
+    """The ``lang`` version of a bilingual text; a plain string is returned unchanged."""
+    if isinstance(value, str):
+        return value
+    return value[lang if lang in LANGS else current_lang()]
+
+
+def bilingual(value: Any, where: str, *, plain_ok: bool = False) -> str | dict[str, str]:
+    """Validate an author's text: a dict with a non-empty "en" and "zh" (and nothing else).
+
+    Args:
+        value: the text as written in the exercise module.
+        where: what the text is, for the error message (e.g. ``"rfm.q1: hint 2"``).
+        plain_ok: accept a plain string as a language-neutral text (code, a label like
+            ``"days=0"``).
+
+    Returns:
+        The validated text (a new dict, or the plain string).
+
+    Raises:
+        AuthoringError: a language is missing or empty, or the value is not a text.
+    """
+    if isinstance(value, str):
+        if plain_ok and value.strip():
+            return value
+        raise AuthoringError(
+            f"{where}: write this text in both languages, e.g. {{'en': ..., 'zh': ...}}"
+        )
+    if not isinstance(value, Mapping):
+        raise AuthoringError(f"{where}: expected a dict {{'en': ..., 'zh': ...}}, got {value!r}")
+    unknown = sorted(str(k) for k in value if k not in LANGS)
+    if unknown:
+        raise AuthoringError(f"{where}: unknown language key(s) {unknown}; use 'en' and 'zh'")
+    for lang in LANGS:
+        item = value.get(lang)
+        if not isinstance(item, str) or not item.strip():
+            raise AuthoringError(f"{where}: the {lang!r} text is missing or empty")
+    return {lang: value[lang] for lang in LANGS}
+
+
+def placeholders(template: str) -> set[str]:
+    """The ``{names}`` used by a format string (for testing the catalog)."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+# Every message the engine shows. Keys are grouped by prefix: status.*, check.* (headlines),
+# diff.* (structured differences), kind.* (what was expected), case.* and function.*
+# (function problems), choice.*, open.*, hint.* / solution.*, progress.*.
+CATALOG: dict[str, dict[str, str]] = {
+    # ------------------------------------------------------------------ status labels
+    "status.correct": {"en": "Correct", "zh": "正确"},
+    "status.incorrect": {"en": "Not yet", "zh": "还不对"},
+    "status.not_attempted": {"en": "Not attempted", "zh": "尚未作答"},
+    "status.error": {"en": "Check could not run", "zh": "无法检查"},
+    # ------------------------------------------------------------------ headlines
+    "check.correct": {
+        "en": "Correct! `{var}` matches the expected answer.",
+        "zh": "正确！`{var}` 与参考答案一致。",
+    },
+    "check.incorrect": {
+        "en": "Not yet: `{var}` does not match the expected answer.",
+        "zh": "还不对：`{var}` 与参考答案不一致。",
+    },
+    "check.mistake": {
+        "en": "This looks like a known mistake ({name}): {explanation}",
+        "zh": "这看起来是一个常见错误（{name}）：{explanation}",
+    },
+    "check.not_attempted": {
+        "en": "`{var}` is still ____: write your answer, run the cell, then check again.",
+        "zh": "`{var}` 仍是 ____：写好答案并运行该单元格，然后再检查。",
+    },
+    "check.undefined": {
+        "en": "There is no variable `{var}` yet: define it (run its cell), then check again.",
+        "zh": "还没有变量 `{var}`：先定义它（运行对应的单元格），然后再检查。",
+    },
+    "check.not_set_up": {
+        "en": (
+            "The course data is not set up in this kernel. Run `course.setup()` first "
+            "(the first code cell of the notebook), then check again."
+        ),
+        "zh": (
+            "当前内核尚未设置课程数据。请先运行 `course.setup()`"
+            "（笔记本的第一个代码单元格），然后再检查。"
+        ),
+    },
+    "check.stale": {
+        "en": (
+            "The course data changed after `course.setup()` ran, so this kernel holds "
+            "out-of-date tables. Restart the kernel and run all cells "
+            "(Kernel → Restart Kernel and Run All Cells), then check again."
+        ),
+        "zh": (
+            "运行 `course.setup()` 之后课程数据发生了变化，当前内核中的数据已过期。"
+            "请重启内核并运行全部单元格（Kernel → Restart Kernel and Run All Cells），然后再检查。"
+        ),
+    },
+    "check.data_error": {
+        "en": (
+            "The course data could not be read ({error}). This is not a problem with your "
+            "answer: check the data folder given to `course.setup()` or ask your instructor."
+        ),
+        "zh": (
+            "无法读取课程数据（{error}）。这不是你的答案的问题："
+            "请检查传给 `course.setup()` 的数据目录，或询问讲师。"
+        ),
+    },
+    "check.internal_error": {
+        "en": (
+            "Something went wrong inside the checker ({error}). This is not your fault and "
+            "not a problem with your answer: please tell your instructor, and carry on with "
+            "the next exercise."
+        ),
+        "zh": (
+            "检查程序内部出错（{error}）。这不是你的错，也不是你的答案的问题："
+            "请告知讲师，并继续做下一题。"
+        ),
+    },
+    "check.more": {"en": "… and {count} more.", "zh": "……另有 {count} 处。"},
+    # ------------------------------------------------------------------ what was expected
+    "kind.number": {"en": "a number", "zh": "一个数值"},
+    "kind.text": {"en": "a text (str)", "zh": "一段文本（str）"},
+    "kind.bool": {"en": "True or False", "zh": "True 或 False"},
+    "kind.sequence": {"en": "a list", "zh": "一个列表（list）"},
+    "kind.set": {"en": "a collection (set or list)", "zh": "一个集合（set 或 list）"},
+    "kind.mapping": {"en": "a dict", "zh": "一个字典（dict）"},
+    "kind.frame": {"en": "a DataFrame", "zh": "一个 DataFrame"},
+    "kind.series": {"en": "a Series", "zh": "一个 Series"},
+    "kind.array": {"en": "an array", "zh": "一个数组"},
+    "kind.function": {"en": "a function", "zh": "一个函数"},
+    "kind.value": {"en": "a value of type {type}", "zh": "{type} 类型的值"},
+    # ------------------------------------------------------------------ structured differences
+    "diff.type": {
+        "en": "Expected {expected}, got a value of type {given}.",
+        "zh": "应为{expected}，实际得到 {given} 类型的值。",
+    },
+    "diff.not_single_value": {
+        "en": "Expected a single value, got a {given} of {count} values.",
+        "zh": "应为单个值，实际得到包含 {count} 个值的 {given}。",
+    },
+    "diff.too_large": {
+        "en": "Your answer has {given} rows, far more than the {expected} expected; it was not "
+        "compared further.",
+        "zh": "你的答案有 {given} 行，远多于预期的 {expected} 行，因此没有进一步比较。",
+    },
+    "diff.row_count": {
+        "en": "Row count: expected {expected}, got {given}.",
+        "zh": "行数：应为 {expected}，实际为 {given}。",
+    },
+    "diff.missing_columns": {"en": "Missing columns: {columns}.", "zh": "缺少列：{columns}。"},
+    "diff.extra_columns": {"en": "Unexpected columns: {columns}.", "zh": "多出的列：{columns}。"},
+    "diff.duplicate_columns": {
+        "en": "Duplicate column names: {columns}.",
+        "zh": "列名重复：{columns}。",
+    },
+    "diff.column_order": {
+        "en": "The columns are in a different order; expected: {expected}.",
+        "zh": "列的顺序不同；应为：{expected}。",
+    },
+    "diff.dtype": {
+        "en": "Column {column}: expected type {expected}, got {given}.",
+        "zh": "列 {column}：类型应为 {expected}，实际为 {given}。",
+    },
+    "diff.missing_key_columns": {
+        "en": "Key column(s) {columns} not found, neither as columns nor as the index.",
+        "zh": "找不到键列 {columns}（既不在列中，也不在索引中）。",
+    },
+    "diff.duplicate_keys": {
+        "en": "Keys that appear more than once: {count}, e.g. {examples}; each key should "
+        "appear once.",
+        "zh": "有 {count} 个键出现了不止一次，例如 {examples}；每个键应只出现一次。",
+    },
+    "diff.missing_keys": {
+        "en": "Missing rows: {count}, e.g. {examples}.",
+        "zh": "缺少 {count} 行，例如 {examples}。",
+    },
+    "diff.extra_keys": {
+        "en": "Unexpected rows: {count}, e.g. {examples}.",
+        "zh": "多出 {count} 行不应有的数据，例如 {examples}。",
+    },
+    "diff.row_order": {
+        "en": "The rows are in a different order than expected.",
+        "zh": "行的顺序与预期不同。",
+    },
+    "diff.index_levels": {
+        "en": "The index should have {expected} level(s) ({names}); yours has {given}.",
+        "zh": "索引应有 {expected} 层（{names}）；你的有 {given} 层。",
+    },
+    "diff.values": {
+        "en": "Column {column}: {count} of {total} values differ.",
+        "zh": "列 {column}：{total} 个值中有 {count} 个不同。",
+    },
+    "diff.first_differences": {"en": "First differences:", "zh": "前几处差异："},
+    "diff.difference": {
+        "en": "{row}, {column}: expected {expected}, got {given}",
+        "zh": "{row}，{column}：应为 {expected}，实际为 {given}",
+    },
+    "diff.row_position": {"en": "row at position {position}", "zh": "位置 {position} 的行"},
+    "diff.series_name": {
+        "en": "The Series should be named {expected}, got {given}.",
+        "zh": "Series 的名称应为 {expected}，实际为 {given}。",
+    },
+    "diff.cannot_compare": {
+        "en": "Your answer could not be compared with the expected one ({error}).",
+        "zh": "无法将你的答案与参考答案进行比较（{error}）。",
+    },
+    "diff.column_cannot_compare": {
+        "en": "Column {column}: the values could not be compared ({error}).",
+        "zh": "列 {column}：无法比较其中的值（{error}）。",
+    },
+    "diff.number_high": {
+        "en": "Your value {given} is higher than expected.",
+        "zh": "你的结果 {given} 比预期偏高。",
+    },
+    "diff.number_low": {
+        "en": "Your value {given} is lower than expected.",
+        "zh": "你的结果 {given} 比预期偏低。",
+    },
+    "diff.value": {
+        "en": "Your value {given} is not the expected one.",
+        "zh": "你的结果 {given} 不是预期的值。",
+    },
+    "diff.length": {
+        "en": "Expected {expected} items, got {given}.",
+        "zh": "应有 {expected} 个元素，实际有 {given} 个。",
+    },
+    "diff.item": {
+        "en": "Item {position} differs: got {given}.",
+        "zh": "第 {position} 个元素不同：实际为 {given}。",
+    },
+    "diff.missing_items": {
+        "en": "Missing items: {count}, e.g. {examples}.",
+        "zh": "缺少 {count} 个应有的元素，例如 {examples}。",
+    },
+    "diff.extra_items": {
+        "en": "Unexpected items: {count}, e.g. {examples}.",
+        "zh": "多出 {count} 个不应有的元素，例如 {examples}。",
+    },
+    "diff.duplicate_items": {
+        "en": "Items listed more than once: {count}, e.g. {examples}.",
+        "zh": "有 {count} 个元素重复出现，例如 {examples}。",
+    },
+    # ------------------------------------------------------------------ function problems
+    "function.correct": {
+        "en": "Correct! `{var}` gives the expected result on all {total} test cases.",
+        "zh": "正确！`{var}` 在全部 {total} 个测试用例上结果正确。",
+    },
+    "function.incorrect": {
+        "en": "Not yet: `{var}` passes {passed} of {total} test cases.",
+        "zh": "还不对：`{var}` 在 {total} 个测试用例中通过了 {passed} 个。",
+    },
+    "function.not_callable": {
+        "en": "`{var}` should be a function (written with def), got a value of type {given}.",
+        "zh": "`{var}` 应当是一个函数（用 def 定义），实际得到 {given} 类型的值。",
+    },
+    "function.placeholder": {
+        "en": "The function `{var}` still contains ____ or raises NotImplementedError: "
+        "finish it, run the cell, then check again.",
+        "zh": (
+            "函数 `{var}` 中仍有 ____ 或仍抛出 NotImplementedError："
+            "完成它并运行单元格，然后再检查。"
+        ),
+    },
+    "case.raised": {
+        "en": "Test case “{case}”: your function raised {error}: {detail}",
+        "zh": "测试用例“{case}”：你的函数抛出了 {error}：{detail}",
+    },
+    "case.timeout": {
+        "en": "Test case “{case}”: your function did not finish within {seconds} s "
+        "(an endless loop?).",
+        "zh": "测试用例“{case}”：你的函数在 {seconds} 秒内没有结束（是否有死循环？）。",
+    },
+    "case.expected_given": {
+        "en": "Test case “{case}”: expected {expected}, got {given}.",
+        "zh": "测试用例“{case}”：应为 {expected}，实际为 {given}。",
+    },
+    "case.differs": {
+        "en": "Test case “{case}”: the result differs from the expected one.",
+        "zh": "测试用例“{case}”：结果与预期不同。",
+    },
+    "case.should_raise": {
+        "en": "Test case “{case}”: expected {error} to be raised, but your function returned "
+        "{given}.",
+        "zh": "测试用例“{case}”：应当抛出 {error}，但你的函数返回了 {given}。",
+    },
+    # ------------------------------------------------------------------ choice problems
+    "choice.correct": {"en": "Correct! {given} is right.", "zh": "正确！{given} 是对的。"},
+    "choice.wrong": {
+        "en": "Not yet: {given} is not the best answer.",
+        "zh": "还不对：{given} 不是最佳答案。",
+    },
+    "choice.wrong_multi": {
+        "en": "Not yet: {given} is not the right set of options.",
+        "zh": "还不对：{given} 不是正确的选项组合。",
+    },
+    "choice.not_text": {
+        "en": 'Answer with the letter of an option in quotes, e.g. "{example}"; got a value of '
+        "type {given}.",
+        "zh": '请用引号中的选项字母作答，例如 "{example}"；实际得到 {given} 类型的值。',
+    },
+    "choice.invalid": {
+        "en": "{given} is not one of the options; answer with one of {options}.",
+        "zh": "{given} 不是选项之一；请从 {options} 中作答。",
+    },
+    "choice.one_only": {
+        "en": 'Choose exactly one option, e.g. "{example}"; you gave {given}.',
+        "zh": '请只选一个选项，例如 "{example}"；你给出的是 {given}。',
+    },
+    "choice.answer": {"en": "The answer is {answer}.", "zh": "答案是 {answer}。"},
+    # ------------------------------------------------------------------ open problems
+    "open.recorded": {
+        "en": "Recorded for review by your instructor. Assess your answer against the rubric, "
+        "then compare it with the model answer.",
+        "zh": "已记录，等待讲师评阅。请先对照评分要点自评，再与参考答案比较。",
+    },
+    "open.rubric": {"en": "Rubric:", "zh": "评分要点："},
+    "open.model_answer": {"en": "Model answer:", "zh": "参考答案："},
+    "open.not_text": {
+        "en": "Write your answer as a text in quotes (a str); got a value of type {given}.",
+        "zh": "请把答案写成引号中的文字（str）；实际得到 {given} 类型的值。",
+    },
+    "open.incorrect": {
+        "en": "Not yet: `{var}` is not ready for review.",
+        "zh": "还不对：`{var}` 还不能提交评阅。",
+    },
+    "open.too_short": {
+        "en": "The answer is too short to cover the rubric: write at least {minimum} words "
+        "(each Chinese character counts as one).",
+        "zh": "答案太短，无法覆盖评分要点：请至少写 {minimum} 个词（每个汉字算一个）。",
+    },
+    # ------------------------------------------------------------------ hints and solutions
+    "hint.heading": {"en": "Hint {n} of {total}", "zh": "提示 {n}/{total}"},
+    "hint.beyond": {
+        "en": "There are only {total} hints for this problem. If you are still stuck, "
+        "`{name}.solution()` shows a solution.",
+        "zh": "本题只有 {total} 条提示。如果仍有困难，可以用 `{name}.solution()` 查看参考解答。",
+    },
+    "hint.invalid": {
+        "en": "Ask for a hint by its number, from 1 to {total}, e.g. `{name}.hint(1)`.",
+        "zh": "请按编号查看提示（1 到 {total}），例如 `{name}.hint(1)`。",
+    },
+    "hint.none": {
+        "en": "This problem has no hints; `{name}.solution()` shows a solution.",
+        "zh": "本题没有提示；可以用 `{name}.solution()` 查看参考解答。",
+    },
+    "hint.title": {"en": "Hint", "zh": "提示"},
+    "solution.heading": {"en": "Solution", "zh": "参考解答"},
+    "solution.none": {
+        "en": "No solution is provided for this problem.",
+        "zh": "本题没有提供参考解答。",
+    },
+    # ------------------------------------------------------------------ progress
+    "progress.title": {"en": "Progress", "zh": "学习进度"},
+    "progress.module": {"en": "module", "zh": "模块"},
+    "progress.problems": {"en": "problems", "zh": "题目"},
+    "progress.attempted": {"en": "attempted", "zh": "已尝试"},
+    "progress.passed": {"en": "passed", "zh": "已通过"},
+    "progress.bar": {"en": "progress", "zh": "进度"},
+    "progress.total": {"en": "total", "zh": "合计"},
+    "progress.none": {"en": "No exercise modules found.", "zh": "没有找到练习模块。"},
+    "progress.unknown_module": {
+        "en": "No exercise module named {module}.",
+        "zh": "没有名为 {module} 的练习模块。",
+    },
+    "progress.file": {"en": "Progress file: {path}", "zh": "进度文件：{path}"},
+    "progress.unreadable": {
+        "en": "The progress file could not be read ({error}); showing no progress.",
+        "zh": "无法读取进度文件（{error}）；按没有进度显示。",
+    },
+    "progress.broken_module": {
+        "en": "Could not load exercise module {module} ({error}).",
+        "zh": "无法加载练习模块 {module}（{error}）。",
+    },
+}

@@ -1,0 +1,1051 @@
+"""Problem kinds: value, function, choice and open, and the pieces exercise modules declare.
+
+An exercise module reads like a form: which variable, which reference, how to compare,
+which known mistakes, which hints. All logic lives here. The flow of every check is the
+same (:meth:`Problem.check`):
+
+1. find the answer (the argument, or the variable ``var`` in the notebook);
+2. ``____`` or an undefined variable: "not attempted";
+3. no ``course.setup()`` or a stale kernel: an error with its own message;
+4. compute the reference from the data in use (cached per ``course.generation()``);
+5. judge the answer (kind-specific); if it is wrong, find the known mistake it matches;
+6. record the attempt in the progress file.
+
+``check()`` never raises: anything unexpected in our own code becomes status "error" with a
+message saying it is not the trainee's fault.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import operator
+import re
+import sys
+import types
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from coursekit import course
+from coursekit.engine.compare import Comparison, Spec, compare, fmt_value, type_name
+from coursekit.engine.feedback import Feedback, Note
+from coursekit.engine.i18n import AuthoringError, Bilingual, bilingual, t, text
+from coursekit.engine.timeout import CaseTimeout, call_with_timeout
+
+_OMITTED = object()  # "no argument given to check()": read the notebook variable instead
+
+
+# ---------------------------------------------------------------------------- placeholder
+
+
+class _Blank:
+    """The ``____`` placeholder: the value of an exercise the trainee has not attempted."""
+
+    __slots__ = ()
+    _coursekit_blank = True
+
+    def __repr__(self) -> str:
+        return "____"
+
+    def __reduce__(self) -> str:
+        return "____"  # pickles as the module-level singleton
+
+
+____ = _Blank()
+
+
+def is_blank(value: Any) -> bool:
+    """True for the ``____`` placeholder (also one from a reloaded copy of this module)."""
+    try:
+        return value is ____ or getattr(type(value), "_coursekit_blank", False) is True
+    except Exception:
+        return False
+
+
+# ---------------------------------------------------------------------------- declarations
+
+_SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+_PROBLEM_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
+
+
+@dataclass(frozen=True, eq=False)
+class Mistake:
+    """A known misconception and how to recognise it.
+
+    Attributes:
+        name: snake_case name shown in feedback and stored in ``Feedback.mistake``.
+        en: the explanation in English: what went wrong and why.
+        zh: the same in Chinese.
+        produce: ``produce(expected)`` returns a typical wrong answer (for a function
+            problem: a wrong function), computed from the reference or from the data.
+            It makes the mistake testable, and by default an answer matches the mistake
+            when it compares equal to this wrong answer.
+        matches: optional ``matches(answer, expected) -> bool`` for mistakes that a single
+            wrong answer does not capture (e.g. "any answer with negative recency").
+    """
+
+    name: str
+    en: str
+    zh: str
+    produce: Callable[[Any], Any] | None = None
+    matches: Callable[[Any, Any], bool] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not _SNAKE.match(self.name):
+            raise AuthoringError(f"mistake name {self.name!r} must be snake_case")
+        bilingual({"en": self.en, "zh": self.zh}, f"mistake {self.name}")
+        if self.produce is not None and not callable(self.produce):
+            raise AuthoringError(f"mistake {self.name}: produce must be a function")
+        if self.matches is not None and not callable(self.matches):
+            raise AuthoringError(f"mistake {self.name}: matches must be a function")
+
+    def explanation(self, lang: str | None = None) -> str:
+        return text({"en": self.en, "zh": self.zh}, lang)
+
+
+@dataclass(frozen=True, eq=False)
+class Case:
+    """One test case of a function problem: ``fn(*args, **kwargs)``.
+
+    Attributes:
+        args: positional arguments (a tuple; any other value is one single argument).
+        kwargs: keyword arguments.
+        label: what the case tests, e.g. ``{"en": "an empty table", "zh": "空表"}``, or a
+            language-neutral string like ``"days=0"``. Default: the call written out.
+    """
+
+    args: Any = ()
+    kwargs: Mapping[str, Any] | None = None
+    label: str | Bilingual | None = None
+
+    def __post_init__(self) -> None:
+        args = self.args
+        if isinstance(args, list):
+            args = tuple(args)
+        elif not isinstance(args, tuple):
+            args = (args,)
+        object.__setattr__(self, "args", args)
+        object.__setattr__(self, "kwargs", dict(self.kwargs or {}))
+        if self.label is not None:
+            object.__setattr__(self, "label", bilingual(self.label, "case label", plain_ok=True))
+
+    def describe(self, var: str) -> str:
+        if self.label is not None:
+            return text(self.label)
+        parts = [fmt_value(a) for a in self.args]
+        parts += [f"{k}={fmt_value(v)}" for k, v in self.kwargs.items()]
+        return f"{var}({', '.join(parts)})"
+
+
+# ---------------------------------------------------------------------------- base class
+
+
+@dataclass
+class _Judgement:
+    """A kind-specific verdict, before mistakes are matched and feedback is written."""
+
+    status: str
+    headline: str
+    lines: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    observation: Any = None
+    manual_review: bool = False
+    match_mistakes: bool = True
+    mistake: Mistake | None = None
+
+
+class Problem:
+    """What every problem has: ``id``, ``title``, ``var``, ``check``, ``hint``, ``solution``,
+    ``expected``. Subclasses say how to compute the reference and how to judge an answer."""
+
+    kind: ClassVar[str] = "problem"
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        var: str,
+        title: Bilingual,
+        mistakes: Iterable[Mistake] = (),
+        hints: Iterable[Bilingual] = (),
+        solution: str | Bilingual | None = None,
+    ) -> None:
+        if not isinstance(id, str) or not _PROBLEM_ID.match(id):
+            raise AuthoringError(f"problem id {id!r} must look like 'module.q1'")
+        if not isinstance(var, str) or not var.isidentifier():
+            raise AuthoringError(f"{id}: var {var!r} must be a Python variable name")
+        self.id = id
+        self.var = var
+        self._title = bilingual(title, f"{id}: title")
+        self._hints = [bilingual(h, f"{id}: hint {n}") for n, h in enumerate(hints, 1)]
+        self._solution = (
+            None if solution is None else bilingual(solution, f"{id}: solution", plain_ok=True)
+        )
+        self.mistakes: tuple[Mistake, ...] = tuple(mistakes)
+        names = [m.name for m in self.mistakes if isinstance(m, Mistake)]
+        if len(names) != len(self.mistakes):
+            raise AuthoringError(f"{id}: mistakes must be Mistake(...) objects")
+        if len(set(names)) != len(names):
+            raise AuthoringError(f"{id}: two mistakes share a name")
+        self._cache: dict[Any, Any] = {}
+        self._cache_generation: int | None = None
+
+    # -- what the notebook sees
+
+    @property
+    def title(self) -> str:
+        return text(self._title)
+
+    @property
+    def name(self) -> str:
+        """The short name used in the notebook, e.g. "q1"."""
+        return self.id.rsplit(".", 1)[1]
+
+    @property
+    def module(self) -> str:
+        """The course module, e.g. "rfm"."""
+        return self.id.split(".", 1)[0]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.id}: {self.title})"
+
+    def check(self, answer: Any = _OMITTED) -> Feedback:
+        """Check an answer and say what is right or wrong with it. Never raises.
+
+        Args:
+            answer: the answer; omitted, the variable ``var`` is read from the notebook
+                (the IPython namespace, else the caller's local then global variables).
+
+        Returns:
+            A :class:`Feedback`; its status is "correct", "incorrect", "not_attempted" or
+            "error".
+        """
+        try:
+            if answer is _OMITTED:
+                frame = sys._getframe(1)
+                try:
+                    found, answer = _find_variable(self.var, frame)
+                finally:
+                    del frame  # frames hold references to every local of the caller
+                if not found:
+                    return self._feedback("not_attempted", t("check.undefined", var=self.var))
+            feedback = self._check(answer)
+        except Exception as exc:
+            feedback = self._internal_error(exc)
+        _record(self.id, feedback.status)
+        return feedback
+
+    def hint(self, n: int = 1) -> Note:
+        """Hint number ``n`` (from 1); a friendly note when there is no such hint."""
+        total = len(self._hints)
+        if total == 0:
+            return self._note(t("hint.title"), t("hint.none", name=self.name))
+        try:
+            number = operator.index(n)
+        except TypeError:
+            number = 0
+        if isinstance(n, bool) or number < 1:
+            return self._note(t("hint.title"), t("hint.invalid", total=total, name=self.name))
+        if number > total:
+            return self._note(t("hint.title"), t("hint.beyond", total=total, name=self.name))
+        return self._note(t("hint.heading", n=number, total=total), text(self._hints[number - 1]))
+
+    def solution(self) -> Note:
+        """The solution: code (shown as a block) or an explanation."""
+        if self._solution is None:
+            return self._note(t("solution.heading"), t("solution.none"), kind="solution")
+        if isinstance(self._solution, str):
+            return self._note(t("solution.heading"), code=self._solution, kind="solution")
+        return self._note(t("solution.heading"), text(self._solution), kind="solution")
+
+    def expected(self) -> Any:
+        """The reference answer computed from the data in use (a copy: change it freely).
+
+        Raises:
+            CourseNotSetUp: ``course.setup()`` has not run in this kernel.
+        """
+        return _copy(self._expected())
+
+    # -- for tests and tools
+
+    def matching_mistake(self, answer: Any) -> Mistake | None:
+        """The first catalogued mistake that ``answer`` matches, or None."""
+        expected = self._expected()
+        return self._match_mistake(answer, expected, self._observe(answer))
+
+    def texts(self) -> list[tuple[str, Bilingual]]:
+        """Every bilingual text of the problem, with where it is (for completeness checks)."""
+        out: list[tuple[str, Bilingual]] = [("title", self._title)]
+        out += [(f"hint {n}", h) for n, h in enumerate(self._hints, 1)]
+        out += [(f"mistake {m.name}", {"en": m.en, "zh": m.zh}) for m in self.mistakes]
+        if isinstance(self._solution, Mapping):
+            out.append(("solution", self._solution))
+        return out
+
+    # -- the pipeline
+
+    def _check(self, answer: Any) -> Feedback:
+        if self._is_unattempted(answer):
+            return self._feedback("not_attempted", t("check.not_attempted", var=self.var))
+        if not course.is_set_up():
+            return self._not_set_up()
+        stale = _stale_reason()
+        if stale:
+            return self._feedback(
+                "error", t("check.stale"), details={"reason": "stale", "stale": stale}
+            )
+        try:
+            expected = self._expected()
+        except course.CourseNotSetUp:
+            return self._not_set_up()
+        except course.CourseDataError as exc:
+            return self._feedback(
+                "error",
+                t("check.data_error", error=type(exc).__name__),
+                details={"reason": "data_error", "exception": _exception_text(exc)},
+            )
+        judgement = self._judge(answer, expected)
+        if judgement.status != "incorrect":
+            return self._feedback(
+                judgement.status,
+                "\n".join([judgement.headline, *judgement.lines]),
+                details=judgement.details or None,
+                manual_review=judgement.manual_review,
+            )
+        mistake = judgement.mistake
+        if mistake is None and judgement.match_mistakes:
+            mistake = self._match_mistake(answer, expected, judgement.observation)
+        lines = [judgement.headline]
+        if mistake is not None:
+            lines.append(t("check.mistake", name=mistake.name, explanation=mistake.explanation()))
+        lines += judgement.lines
+        details = dict(judgement.details)
+        if mistake is not None:
+            details["mistake"] = mistake.name
+        return self._feedback(
+            "incorrect",
+            "\n".join(lines),
+            mistake=None if mistake is None else mistake.name,
+            details=details or None,
+        )
+
+    def _expected(self) -> Any:
+        return self._cached("expected", self._compute_expected)
+
+    def _cached(self, key: Any, compute: Callable[[], Any]) -> Any:
+        # Per-trainee worlds: a new course.setup() must never reuse the previous reference.
+        generation = course.generation()
+        if self._cache_generation != generation:
+            self._cache = {}
+            self._cache_generation = generation
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def _match_mistake(self, answer: Any, expected: Any, observation: Any) -> Mistake | None:
+        for mistake in self.mistakes:
+            try:
+                if mistake.matches is not None:
+                    if bool(mistake.matches(_copy(answer), _copy(expected))):
+                        return mistake
+                    continue
+                target = self._cached(("mistake", mistake.name), lambda m=mistake: self._target(m))
+                if self._same(observation, target):
+                    return mistake
+            except Exception:
+                # A mistake we cannot evaluate is simply not matched; the answer is still
+                # reported as incorrect with its own differences.
+                continue
+        return None
+
+    def _target(self, mistake: Mistake) -> Any:
+        expected = self._expected()
+        return self._observe(mistake.produce(_copy(expected)))
+
+    def _is_unattempted(self, answer: Any) -> bool:
+        return is_blank(answer)
+
+    def _not_set_up(self) -> Feedback:
+        return self._feedback("error", t("check.not_set_up"), details={"reason": "not_set_up"})
+
+    def _internal_error(self, exc: BaseException) -> Feedback:
+        try:
+            return self._feedback(
+                "error",
+                t("check.internal_error", error=type(exc).__name__),
+                details={"reason": "internal", "exception": _exception_text(exc)},
+            )
+        except Exception:  # even the catalog failed: still answer, in English
+            return Feedback("error", f"Internal checker error ({type(exc).__name__}).", self.id)
+
+    def _feedback(self, status: str, message: str, **extra: Any) -> Feedback:
+        return Feedback(status, message, problem_id=self.id, title=self.title, **extra)
+
+    def _note(self, heading: str, body: str = "", code: str | None = None, kind: str = "hint"):
+        return Note(heading, body, code, kind, subheading=f"{self.id} · {self.title}")
+
+    # -- what subclasses provide
+
+    def _compute_expected(self) -> Any:
+        raise NotImplementedError
+
+    def _judge(self, answer: Any, expected: Any) -> _Judgement:
+        raise NotImplementedError
+
+    def _observe(self, answer: Any) -> Any:
+        """What is compared with a mistake's wrong answer (the answer itself by default)."""
+        return answer
+
+    def _same(self, observation: Any, target: Any) -> bool:
+        raise NotImplementedError
+
+
+def _require_produce(problem_id: str, mistakes: Sequence[Mistake]) -> None:
+    for mistake in mistakes:
+        if mistake.produce is None:
+            raise AuthoringError(
+                f"{problem_id}: mistake {mistake.name} needs produce=... (a typical wrong "
+                "answer), so that the mistake can be tested"
+            )
+
+
+# ---------------------------------------------------------------------------- value
+
+
+class ValueProblem(Problem):
+    """The trainee computes a value: a number, a text, a list, a Series or a DataFrame.
+
+    Args:
+        id: "module.qN".
+        var: the notebook variable holding the answer.
+        title: ``{"en": ..., "zh": ...}``.
+        reference: a function without arguments computing the reference answer from the
+            data in use (``course.load(...)``).
+        compare: a spec (:class:`~coursekit.engine.compare.FrameSpec`,
+            :class:`~coursekit.engine.compare.SeriesSpec`,
+            :class:`~coursekit.engine.compare.ScalarSpec`,
+            :class:`~coursekit.engine.compare.SetSpec`); default by the reference's type.
+        mistakes: known mistakes, each with ``produce``.
+        hints: bilingual hints, first the gentlest.
+        solution: code (a str) or a bilingual explanation.
+    """
+
+    kind = "value"
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        var: str,
+        title: Bilingual,
+        reference: Callable[[], Any],
+        compare: Spec | None = None,
+        mistakes: Iterable[Mistake] = (),
+        hints: Iterable[Bilingual] = (),
+        solution: str | Bilingual | None = None,
+    ) -> None:
+        super().__init__(
+            id=id, var=var, title=title, mistakes=mistakes, hints=hints, solution=solution
+        )
+        if not callable(reference):
+            raise AuthoringError(f"{id}: reference must be a function without arguments")
+        if compare is not None and not callable(getattr(compare, "compare", None)):
+            raise AuthoringError(f"{id}: compare must be a spec such as FrameSpec(...)")
+        _require_produce(id, self.mistakes)
+        self._reference = reference
+        self.spec = compare
+
+    def _compute_expected(self) -> Any:
+        return self._reference()
+
+    def _judge(self, answer: Any, expected: Any) -> _Judgement:
+        result = compare(expected, answer, self.spec)
+        if result.equal:
+            return _Judgement("correct", t("check.correct", var=self.var))
+        return _Judgement(
+            "incorrect",
+            t("check.incorrect", var=self.var),
+            lines=result.lines(),
+            details=result.as_details(),
+            observation=answer,
+        )
+
+    def _same(self, observation: Any, target: Any) -> bool:
+        return compare(target, observation, self.spec).equal
+
+
+# ---------------------------------------------------------------------------- function
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What one call did: returned a value, raised an exception, or ran out of time."""
+
+    kind: str  # "returned" | "raised" | "timeout"
+    value: Any = None
+    error: str = ""
+    detail: str = ""
+
+
+class FunctionProblem(Problem):
+    """The trainee writes a function; it is run on test cases, each with a time limit.
+
+    Args:
+        id, var, title, hints, solution: as for :class:`ValueProblem`.
+        reference: the reference function.
+        cases: a list of :class:`Case`, or a function without arguments returning one
+            (to build cases from the data in use, lazily).
+        compare: a spec for the outputs; default by each reference output's type.
+        time_limit: seconds per case.
+        mistakes: known mistakes; ``produce(reference)`` returns a wrong *function*, and an
+            answer matches when its outputs equal the wrong function's on every case.
+    """
+
+    kind = "function"
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        var: str,
+        title: Bilingual,
+        reference: Callable[..., Any],
+        cases: Sequence[Case] | Callable[[], Sequence[Case]],
+        compare: Spec | None = None,
+        time_limit: float = 5.0,
+        mistakes: Iterable[Mistake] = (),
+        hints: Iterable[Bilingual] = (),
+        solution: str | Bilingual | None = None,
+    ) -> None:
+        super().__init__(
+            id=id, var=var, title=title, mistakes=mistakes, hints=hints, solution=solution
+        )
+        if not callable(reference):
+            raise AuthoringError(f"{id}: reference must be the reference function")
+        if not callable(cases):
+            cases = tuple(cases)
+            if not cases or not all(isinstance(c, Case) for c in cases):
+                raise AuthoringError(f"{id}: cases must be a non-empty list of Case(...)")
+        if not (isinstance(time_limit, int | float) and time_limit > 0):
+            raise AuthoringError(f"{id}: time_limit must be a positive number of seconds")
+        _require_produce(id, self.mistakes)
+        self._reference = reference
+        self._case_source = cases
+        self.spec = compare
+        self.time_limit = float(time_limit)
+
+    def _compute_expected(self) -> Any:
+        return self._reference
+
+    def cases(self) -> list[Case]:
+        """The test cases for the data in use."""
+        return self._cached("cases", self._build_cases)
+
+    def _build_cases(self) -> list[Case]:
+        source = self._case_source
+        cases = list(source() if callable(source) else source)
+        if not cases or not all(isinstance(c, Case) for c in cases):
+            raise AuthoringError(f"{self.id}: cases must be a non-empty list of Case(...)")
+        return cases
+
+    def _reference_outcomes(self) -> list[_Outcome]:
+        return self._cached(
+            "reference_outcomes", lambda: [_run(self._reference, c, None) for c in self.cases()]
+        )
+
+    def _observe(self, fn: Any) -> list[_Outcome]:
+        if not callable(fn):
+            return []
+        outcomes = []
+        for case in self.cases():
+            outcome = _run(fn, case, self.time_limit)
+            outcomes.append(outcome)
+            if outcome.kind == "timeout":
+                break  # one endless loop is enough to know; do not wait once per case
+        return outcomes
+
+    def _same(self, observation: list[_Outcome], target: list[_Outcome]) -> bool:
+        return len(observation) == len(target) and all(
+            self._case_comparison(e, g) is None for e, g in zip(target, observation, strict=True)
+        )
+
+    def _judge(self, answer: Any, expected: Any) -> _Judgement:
+        if not callable(answer):
+            return _Judgement(
+                "incorrect",
+                t("function.not_callable", var=self.var, given=type_name(answer)),
+                match_mistakes=False,
+            )
+        if _mentions_blank(answer):
+            return _Judgement("not_attempted", t("function.placeholder", var=self.var))
+        cases = self.cases()
+        reference = self._reference_outcomes()
+        observed = self._observe(answer)
+        if (
+            observed
+            and observed[0].kind == "raised"
+            and observed[0].error == "NotImplementedError"
+            and reference[0].error != "NotImplementedError"
+        ):
+            return _Judgement("not_attempted", t("function.placeholder", var=self.var))
+        results = []
+        first_failure: tuple[Case, _Outcome, _Outcome | None, Comparison | None] | None = None
+        for index, case in enumerate(cases):
+            given = observed[index] if index < len(observed) else None
+            difference = self._case_comparison(reference[index], given)
+            passed = difference is None
+            results.append({"case": case.describe(self.var), "passed": passed})
+            if not passed and first_failure is None:
+                first_failure = (case, reference[index], given, difference)
+        passed_count = sum(r["passed"] for r in results)
+        details = {"cases": results}
+        if first_failure is None:
+            return _Judgement(
+                "correct", t("function.correct", var=self.var, total=len(cases)), details=details
+            )
+        return _Judgement(
+            "incorrect",
+            t("function.incorrect", var=self.var, passed=passed_count, total=len(cases)),
+            lines=self._failure_lines(*first_failure),
+            details=details,
+            observation=observed,
+        )
+
+    def _case_comparison(self, expected: _Outcome, given: _Outcome | None) -> Comparison | None:
+        """None when the outcomes agree, else a Comparison (possibly without findings)."""
+        if given is None or given.kind == "timeout":
+            return Comparison(False)
+        if expected.kind == "raised" or given.kind == "raised":
+            same = expected.kind == given.kind and expected.error == given.error
+            return None if same else Comparison(False)
+        result = compare(expected.value, given.value, self.spec)
+        return None if result.equal else result
+
+    def _failure_lines(
+        self,
+        case: Case,
+        expected: _Outcome,
+        given: _Outcome | None,
+        difference: Comparison | None,
+    ) -> list[str]:
+        label = case.describe(self.var)
+        if given is None or given.kind == "timeout":
+            return [t("case.timeout", case=label, seconds=f"{self.time_limit:g}")]
+        if given.kind == "raised":
+            return [t("case.raised", case=label, error=given.error, detail=given.detail)]
+        if expected.kind == "raised":
+            return [
+                t(
+                    "case.should_raise",
+                    case=label,
+                    error=expected.error,
+                    given=fmt_value(given.value),
+                )
+            ]
+        if _is_simple(expected.value) and _is_simple(given.value):
+            return [
+                t(
+                    "case.expected_given",
+                    case=label,
+                    expected=fmt_value(expected.value),
+                    given=fmt_value(given.value),
+                )
+            ]
+        lines = [t("case.differs", case=label)]
+        if difference is not None:
+            lines += ["  " + line for line in difference.lines()]
+        return lines
+
+
+def _run(fn: Callable[..., Any], case: Case, limit: float | None) -> _Outcome:
+    """Call ``fn`` on a private copy of the case's arguments (it may modify them)."""
+    try:
+        args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
+    except Exception:
+        args, kwargs = case.args, dict(case.kwargs)
+    try:
+        value = call_with_timeout(fn, args, kwargs, limit)
+    except CaseTimeout:
+        return _Outcome("timeout")
+    except (Exception, SystemExit) as exc:  # the trainee's exception is feedback, not a crash
+        return _Outcome("raised", error=type(exc).__name__, detail=_exception_text(exc))
+    return _Outcome("returned", value=value)
+
+
+def _is_simple(value: Any) -> bool:
+    return value is None or isinstance(value, bool | int | float | str | np.generic)
+
+
+def _mentions_blank(fn: Any) -> bool:
+    """True when a function's code still uses the ``____`` placeholder."""
+    code = getattr(fn, "__code__", None) or getattr(getattr(fn, "__func__", None), "__code__", None)
+    pending = [code] if isinstance(code, types.CodeType) else []
+    while pending:
+        current = pending.pop()
+        if "____" in current.co_names:
+            return True
+        pending += [c for c in current.co_consts if isinstance(c, types.CodeType)]
+    return False
+
+
+# ---------------------------------------------------------------------------- choice
+
+
+class _Choose:
+    """``produce`` of a choice mistake declared per option: always answers that option."""
+
+    def __init__(self, selection: str) -> None:
+        self.selection = selection
+
+    def __call__(self, expected: Any) -> str:
+        return self.selection
+
+
+class ChoiceProblem(Problem):
+    """Multiple choice: which segment, which action, which statement.
+
+    Args:
+        id, var, title, hints, solution: as for :class:`ValueProblem`.
+        options: option key → bilingual text, e.g. ``{"a": {...}, "b": {...}}``.
+        answer: the right key ("b"), or several keys (["a", "c"]) for a multi-select.
+        explanation: optional bilingual text shown with a correct answer and the solution.
+        mistakes: a mapping option key → :class:`Mistake` (the wrong option's
+            explanation; ``produce`` is filled in), or a list of mistakes with ``produce``
+            returning a selection, e.g. ``["a"]`` for a multi-select.
+    """
+
+    kind = "choice"
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        var: str,
+        title: Bilingual,
+        options: Mapping[str, Bilingual],
+        answer: str | Sequence[str],
+        explanation: Bilingual | None = None,
+        mistakes: Mapping[str, Mistake] | Iterable[Mistake] = (),
+        hints: Iterable[Bilingual] = (),
+        solution: str | Bilingual | None = None,
+    ) -> None:
+        self._options: dict[str, Bilingual] = {}
+        for key, option in dict(options).items():
+            norm = key.strip().lower() if isinstance(key, str) else ""
+            if not norm or not norm.isalnum() or norm in self._options:
+                raise AuthoringError(f"{id}: option keys must be distinct letters, got {key!r}")
+            self._options[norm] = bilingual(option, f"{id}: option {key}")
+        self.multi = not isinstance(answer, str)
+        correct, _ = self._parse(answer, multi=True)
+        if correct is None or not correct or (not self.multi and len(correct) != 1):
+            raise AuthoringError(f"{id}: answer {answer!r} must name option(s) of {options!r}")
+        self._answer = correct
+        if isinstance(mistakes, Mapping):
+            per_option = []
+            for key, mistake in mistakes.items():
+                selection, _ = self._parse(key, multi=True)
+                if selection is None or selection == correct or not isinstance(mistake, Mistake):
+                    raise AuthoringError(f"{id}: mistake for {key!r} must be a wrong option")
+                per_option.append(dataclasses.replace(mistake, produce=_Choose(key)))
+            mistakes = per_option
+        super().__init__(
+            id=id, var=var, title=title, mistakes=mistakes, hints=hints, solution=solution
+        )
+        _require_produce(id, self.mistakes)
+        self._explanation = (
+            None if explanation is None else bilingual(explanation, f"{id}: explanation")
+        )
+
+    @property
+    def options(self) -> dict[str, str]:
+        """Option key → text in the current language."""
+        return {key: text(value) for key, value in self._options.items()}
+
+    def texts(self) -> list[tuple[str, Bilingual]]:
+        out = super().texts()
+        out += [(f"option {key}", value) for key, value in self._options.items()]
+        if self._explanation is not None:
+            out.append(("explanation", self._explanation))
+        return out
+
+    def solution(self) -> Note:
+        if self._solution is not None:
+            return super().solution()
+        keys = sorted(self._answer)
+        lines = [t("choice.answer", answer=", ".join(keys))]
+        lines += [f"{key}. {text(self._options[key])}" for key in keys]
+        if self._explanation is not None:
+            lines.append(text(self._explanation))
+        return self._note(t("solution.heading"), "\n".join(lines), kind="solution")
+
+    def _compute_expected(self) -> Any:
+        keys = sorted(self._answer)
+        return keys if self.multi else keys[0]
+
+    def _is_unattempted(self, answer: Any) -> bool:
+        if is_blank(answer):
+            return True
+        if isinstance(answer, str):
+            return not answer.strip() or set(answer.strip()) == {"_"}
+        return isinstance(answer, list | tuple | set | frozenset) and len(answer) == 0
+
+    def _parse(self, answer: Any, multi: bool) -> tuple[frozenset[str] | None, str | None]:
+        """The selected keys, or None and the reason the answer cannot be read."""
+        example = sorted(self._options)[0]
+        if isinstance(answer, str):
+            parts = [p for p in re.split(r"[\s,;，、/]+", answer.strip().lower()) if p]
+            single_letters = all(len(k) == 1 for k in self._options)
+            if (
+                len(parts) == 1
+                and parts[0] not in self._options
+                and single_letters
+                and all(ch in self._options for ch in parts[0])
+            ):
+                parts = list(parts[0])  # "ac" for a multi-select
+        elif isinstance(answer, list | tuple | set | frozenset) and all(
+            isinstance(p, str) for p in answer
+        ):
+            parts = [p.strip().lower() for p in answer]
+        else:
+            return None, t("choice.not_text", example=example, given=type_name(answer))
+        invalid = [p for p in parts if p not in self._options]
+        if invalid:
+            options = ", ".join(f'"{k}"' for k in self._options)
+            return None, t("choice.invalid", given=fmt_value(invalid[0]), options=options)
+        selection = frozenset(parts)
+        if not multi and len(selection) != 1:
+            return None, t("choice.one_only", example=example, given=", ".join(sorted(selection)))
+        return selection, None
+
+    def _observe(self, answer: Any) -> frozenset[str] | None:
+        return self._parse(answer, self.multi)[0]
+
+    def _same(self, observation: Any, target: Any) -> bool:
+        return observation is not None and observation == target
+
+    def _judge(self, answer: Any, expected: Any) -> _Judgement:
+        selection, problem = self._parse(answer, self.multi)
+        if selection is None:
+            return _Judgement("incorrect", problem or "", match_mistakes=False)
+        given = ", ".join(sorted(selection))
+        if selection == self._answer:
+            lines = [] if self._explanation is None else [text(self._explanation)]
+            return _Judgement("correct", t("choice.correct", given=given), lines=lines)
+        key = "choice.wrong_multi" if self.multi else "choice.wrong"
+        return _Judgement(
+            "incorrect",
+            t(key, given=given),
+            details={"selected": sorted(selection)},
+            observation=selection,
+        )
+
+
+# ---------------------------------------------------------------------------- open
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+(?:['’-][^\W_{_CJK}]+)*")
+_PLACEHOLDER_TEXT = re.compile(
+    r"_{2,}|your\s+(answer|code|text)\s+here|todo|\.\.\.|…|在此(作答|填写)", re.IGNORECASE
+)
+
+
+def word_count(value: str) -> int:
+    """Words in a text; each Chinese character counts as one word."""
+    return len(_WORD.findall(value))
+
+
+def _first_words(value: str, n: int) -> str:
+    words = list(_WORD.finditer(value))[:n]
+    return value[: words[-1].end()] if words else value
+
+
+def _is_placeholder_text(value: str) -> bool:
+    return not _WORD.search(_PLACEHOLDER_TEXT.sub(" ", value))
+
+
+class _TooShort:
+    """The built-in ``too_short`` mistake of open problems."""
+
+    def __init__(self, minimum: int) -> None:
+        self.minimum = minimum
+
+    def produce(self, expected: str) -> str:
+        return _first_words(expected, 3)
+
+    def matches(self, answer: Any, expected: Any) -> bool:
+        return isinstance(answer, str) and word_count(answer) < self.minimum
+
+
+class OpenProblem(Problem):
+    """An open task (a strategy memo): recorded for manual review, with a self-assessment
+    rubric and a model answer. Too short an answer is the built-in mistake ``too_short``.
+
+    Args:
+        id, var, title, hints: as for :class:`ValueProblem`.
+        rubric: bilingual points the answer should cover.
+        model_answer: a bilingual model answer (at least ``min_words`` long).
+        min_words: the shortest answer accepted for review (Chinese characters count as
+            words).
+        mistakes: more known mistakes, each with ``produce`` and usually ``matches``.
+        solution: default: the model answer.
+    """
+
+    kind = "open"
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        var: str,
+        title: Bilingual,
+        rubric: Sequence[Bilingual],
+        model_answer: Bilingual,
+        min_words: int = 30,
+        mistakes: Iterable[Mistake] = (),
+        hints: Iterable[Bilingual] = (),
+        solution: str | Bilingual | None = None,
+    ) -> None:
+        if not isinstance(min_words, int) or min_words < 1:
+            raise AuthoringError(f"{id}: min_words must be a positive integer")
+        too_short = _TooShort(min_words)
+        built_in = Mistake(
+            "too_short",
+            en=t("open.too_short", lang="en", minimum=min_words),
+            zh=t("open.too_short", lang="zh", minimum=min_words),
+            produce=too_short.produce,
+            matches=too_short.matches,
+        )
+        super().__init__(
+            id=id,
+            var=var,
+            title=title,
+            mistakes=(built_in, *mistakes),
+            hints=hints,
+            solution=solution,
+        )
+        _require_produce(id, self.mistakes)
+        if isinstance(rubric, str | Mapping) or not rubric:
+            raise AuthoringError(f"{id}: rubric must be a list of bilingual points")
+        self._rubric = [bilingual(p, f"{id}: rubric {n}") for n, p in enumerate(rubric, 1)]
+        self._model_answer = bilingual(model_answer, f"{id}: model answer")
+        for lang, answer in self._model_answer.items():
+            if word_count(answer) < min_words:
+                raise AuthoringError(f"{id}: the {lang} model answer is shorter than min_words")
+        self.min_words = min_words
+
+    def texts(self) -> list[tuple[str, Bilingual]]:
+        out = super().texts()
+        out += [(f"rubric {n}", p) for n, p in enumerate(self._rubric, 1)]
+        out.append(("model answer", self._model_answer))
+        return out
+
+    def solution(self) -> Note:
+        if self._solution is not None:
+            return super().solution()
+        return self._note(t("solution.heading"), text(self._model_answer), kind="solution")
+
+    def _compute_expected(self) -> str:
+        return text(self._model_answer)
+
+    def _is_unattempted(self, answer: Any) -> bool:
+        return is_blank(answer) or (isinstance(answer, str) and _is_placeholder_text(answer))
+
+    def _same(self, observation: Any, target: Any) -> bool:
+        return (
+            isinstance(observation, str)
+            and isinstance(target, str)
+            and " ".join(observation.split()) == " ".join(target.split())
+        )
+
+    def _judge(self, answer: Any, expected: Any) -> _Judgement:
+        if not isinstance(answer, str):
+            return _Judgement(
+                "incorrect", t("open.not_text", given=type_name(answer)), match_mistakes=False
+            )
+        mistake = self._match_mistake(answer, expected, answer)
+        if mistake is not None:
+            return _Judgement("incorrect", t("open.incorrect", var=self.var), mistake=mistake)
+        lines = [t("open.rubric")]
+        lines += [f"- {text(point)}" for point in self._rubric]
+        lines += [t("open.model_answer"), text(self._model_answer)]
+        return _Judgement(
+            "correct",
+            t("open.recorded"),
+            lines=lines,
+            details={"words": word_count(answer)},
+            manual_review=True,
+        )
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _find_variable(name: str, frame: types.FrameType | None) -> tuple[bool, Any]:
+    """Look ``name`` up where the trainee defined it: the IPython namespace in a kernel,
+    else the calling frame (locals shadow globals, as in Python itself)."""
+    namespace = _ipython_namespace()
+    if namespace is not None and name in namespace:
+        return True, namespace[name]
+    if frame is not None:
+        if name in frame.f_locals:
+            return True, frame.f_locals[name]
+        if name in frame.f_globals:
+            return True, frame.f_globals[name]
+    return False, None
+
+
+def _ipython_namespace() -> dict[str, Any] | None:
+    ipython = sys.modules.get("IPython")  # never import IPython just to look
+    if ipython is None:
+        return None
+    try:
+        shell = ipython.get_ipython()
+    except Exception:
+        return None
+    namespace = getattr(shell, "user_ns", None) if shell is not None else None
+    return namespace if isinstance(namespace, dict) else None
+
+
+def _stale_reason() -> str | None:
+    try:
+        return course.stale_reason()
+    except Exception:  # cannot tell: do not block the check on it
+        return None
+
+
+def _copy(value: Any) -> Any:
+    """A copy the caller may modify without touching ours (functions are shared as is)."""
+    if isinstance(value, pd.DataFrame | pd.Series | pd.Index):
+        return value.copy(deep=True)
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if callable(value) or isinstance(value, str | bytes | int | float | bool | type(None)):
+        return value
+    try:
+        return copy.deepcopy(value)
+    except Exception:
+        return value
+
+
+def _exception_text(exc: BaseException, limit: int = 200) -> str:
+    try:
+        message = str(exc).strip().splitlines()
+        first = message[0] if message else ""
+    except Exception:
+        first = ""
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def _record(problem_id: str, status: str) -> None:
+    if status == "not_attempted":
+        return
+    try:
+        from coursekit.engine import progress
+
+        progress.record(problem_id, status)
+    except Exception:  # progress is a convenience; never at the cost of the feedback
+        pass
