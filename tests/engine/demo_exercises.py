@@ -12,7 +12,6 @@ import pandas as pd
 
 from coursekit import course
 from coursekit.engine import (
-    ____,
     Case,
     ChoiceProblem,
     FrameSpec,
@@ -22,6 +21,7 @@ from coursekit.engine import (
     ScalarSpec,
     SeriesSpec,
     ValueProblem,
+    ____,
 )
 
 __all__ = ["PROBLEMS", "____", "make_orders"]
@@ -287,7 +287,10 @@ q7 = OpenProblem(
             "personal coupon worth ten percent, keep a random holdout group, and measure "
             "the share that orders again within four weeks."
         ),
-        "zh": "针对三个月未下单的高价值客户发放九折专属优惠券，保留随机对照组，并衡量四周内再次下单的比例。",
+        "zh": (
+            "针对三个月未下单的高价值客户发放九折专属优惠券，"
+            "保留随机对照组，并衡量四周内再次下单的比例。"
+        ),
     },
     min_words=20,
     mistakes=[
@@ -326,9 +329,9 @@ q8 = FunctionProblem(
             "returns_kept",
             en="Returned orders are not completed.",
             zh="退货订单不算已完成。",
-            produce=lambda reference: lambda orders: orders[
-                orders["status"] != "cancelled"
-            ].reset_index(drop=True),
+            produce=lambda reference: (
+                lambda orders: orders[orders["status"] != "cancelled"].reset_index(drop=True)
+            ),
         )
     ],
     solution="def keep_completed(orders):\n    return orders[orders['status'] == 'completed']",
