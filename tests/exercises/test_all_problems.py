@@ -1,0 +1,181 @@
+"""Every problem of every course module, tested the same way.
+
+For each problem in the ``PROBLEMS`` list of every ``coursekit.exercises.<module>``
+(found by :mod:`coursekit.engine.registry`):
+
+1. the reference answer passes its own check;
+2. every catalogued mistake is reported as incorrect *with its name*, and the reference
+   itself matches no mistake;
+3. garbage input (hypothesis) gives feedback, never an exception nor a checker error;
+4. every text (title, hints, mistakes, solution, options, rubric, model answer) exists in
+   English and Chinese;
+5. checking before ``course.setup()`` gives the "run course.setup() first" message.
+
+The data comes from the ``course_world`` fixture of ``tests/conftest.py`` (the real course
+data, possibly several worlds). The checks are plain functions so that the engine's own
+tests run them over a demo module too (``tests/engine/test_harness_on_demo.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coursekit import course
+from coursekit.engine import Feedback, Problem, registry, t
+from coursekit.engine.feedback import STATUSES
+from coursekit.engine.i18n import LANGS
+
+# ---------------------------------------------------------------------------- the checks
+
+
+def assert_reference_passes(problem: Problem) -> None:
+    """(1) ``check(expected())`` is correct."""
+    feedback = problem.check(problem.expected())
+    assert feedback.status == "correct", f"{problem.id}: the reference fails:\n{feedback}"
+
+
+def assert_mistakes_are_named(problem: Problem) -> None:
+    """(2) each mistake's wrong answer is incorrect and named; the reference matches none."""
+    matched = problem.matching_mistake(problem.expected())
+    assert matched is None, f"{problem.id}: the reference answer matches mistake {matched.name}"
+    for mistake in problem.mistakes:
+        wrong = mistake.produce(problem.expected())
+        feedback = problem.check(wrong)
+        assert feedback.status == "incorrect", (
+            f"{problem.id}: mistake {mistake.name} is not caught:\n{feedback}"
+        )
+        assert feedback.mistake == mistake.name, (
+            f"{problem.id}: mistake {mistake.name} is reported as {feedback.mistake}:\n{feedback}"
+        )
+        assert mistake.explanation() in feedback.message
+
+
+def garbage() -> st.SearchStrategy:
+    """Values a trainee might leave in a variable by accident."""
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=20),
+        st.binary(max_size=20),
+    )
+    return st.one_of(
+        scalars,
+        st.lists(scalars, max_size=6),
+        st.dictionaries(st.text(max_size=5), scalars, max_size=4),
+        small_frames(),
+        small_frames().map(lambda frame: frame.iloc[:, 0] if frame.shape[1] else pd.Series()),
+    )
+
+
+@st.composite
+def small_frames(draw) -> pd.DataFrame:
+    """Small DataFrames with plausible or random column names and NaN-laden values."""
+    names = st.sampled_from(
+        ["customer_id", "recency_days", "frequency", "monetary", "segment", "value", "x"]
+    )
+    columns = draw(st.lists(st.one_of(names, st.text(max_size=4)), max_size=4, unique=True))
+    n_rows = draw(st.integers(min_value=0, max_value=5))
+    cells = st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.integers(min_value=-(10**6), max_value=10**6),
+        st.text(max_size=6),
+        st.none(),
+    )
+    data = {c: draw(st.lists(cells, min_size=n_rows, max_size=n_rows)) for c in columns}
+    frame = pd.DataFrame(data, index=pd.RangeIndex(n_rows)) if columns else pd.DataFrame()
+    if columns and draw(st.booleans()):
+        frame = frame.set_index(columns[0])
+    return frame
+
+
+def assert_garbage_gives_feedback(problem: Problem, max_examples: int = 20) -> None:
+    """(3) any garbage value gives a Feedback with a valid status that is not "error"."""
+
+    @settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=True,  # the same examples on every run: CI failures are reproducible
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(value=garbage())
+    def run(value):
+        feedback = problem.check(value)
+        assert isinstance(feedback, Feedback)
+        assert feedback.status in STATUSES
+        # "error" means our fault (a bug or missing data); garbage is the trainee's.
+        assert feedback.status != "error", f"{problem.id} on {type(value).__name__}:\n{feedback}"
+
+    run()
+    for value in (np.nan, [np.nan], pd.DataFrame(), pd.Series(dtype=float), object()):
+        assert problem.check(value).status in ("incorrect", "not_attempted")
+
+
+def assert_texts_are_bilingual(problem: Problem) -> None:
+    """(4) every text exists in both languages and renders in both."""
+    texts = problem.texts()
+    assert texts, f"{problem.id} has no texts"
+    for where, value in texts:
+        for lang in LANGS:
+            assert isinstance(value.get(lang), str) and value[lang].strip(), (
+                f"{problem.id}: {where} has no {lang!r} text"
+            )
+    for lang in LANGS:
+        course.set_lang(lang)
+        assert problem.title.strip()
+        assert str(problem.hint(1)).strip() and str(problem.solution()).strip()
+
+
+def assert_needs_setup(problem: Problem) -> None:
+    """(5) before ``course.setup()`` a check says to run it first."""
+    course.reset()
+    feedback = problem.check(0)
+    assert feedback.status == "error", f"{problem.id}:\n{feedback}"
+    assert feedback.message == t("check.not_set_up")
+    assert feedback.details == {"reason": "not_set_up"}
+
+
+# ---------------------------------------------------------------------------- the course
+
+PROBLEMS = {problem.id: problem for problem in registry.all_problems()}
+IDS = sorted(PROBLEMS)
+
+
+def test_problem_ids_are_unique_and_prefixed_by_their_module():
+    seen = set()
+    for module, problems in registry.problems_by_module().items():
+        for problem in problems:
+            assert problem.module == module, f"{problem.id} lives in module {module}"
+            assert problem.id not in seen, f"{problem.id} is declared twice"
+            seen.add(problem.id)
+
+
+@pytest.mark.parametrize("problem_id", IDS)
+def test_reference_passes(problem_id, course_world):
+    assert_reference_passes(PROBLEMS[problem_id])
+
+
+@pytest.mark.parametrize("problem_id", IDS)
+def test_mistakes_are_named(problem_id, course_world):
+    assert_mistakes_are_named(PROBLEMS[problem_id])
+
+
+@pytest.mark.parametrize("problem_id", IDS)
+def test_garbage_gives_feedback(problem_id, course_world):
+    assert_garbage_gives_feedback(PROBLEMS[problem_id])
+
+
+@pytest.mark.parametrize("problem_id", IDS)
+def test_texts_are_bilingual(problem_id):
+    assert_texts_are_bilingual(PROBLEMS[problem_id])
+
+
+@pytest.mark.parametrize("problem_id", IDS)
+def test_check_before_setup_says_run_setup(problem_id):
+    assert_needs_setup(PROBLEMS[problem_id])
