@@ -11,7 +11,7 @@ PYTEST := $(BIN)/python -m pytest
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 TEST_STAMP    := $(VENV)/.installed-test
 
-.PHONY: lab test install install-test lint unit notebooks build data bench constraints clean
+.PHONY: lab test install install-test lint unit notebooks solutions build data bench constraints clean
 
 lab: $(RUNTIME_STAMP)
 	cd notebooks && ../$(BIN)/jupyter lab 00_welcome.ipynb
@@ -48,9 +48,34 @@ unit: $(TEST_STAMP)
 	@$(call pytest_or_fail,tests -n 2)
 
 # Solution notebooks must reproduce their stored outputs; student notebooks must run top to bottom.
+# - --nbval-current-env: kernels run this .venv's Python, whatever kernelspecs are installed.
+# - --dist loadfile: all cells of a notebook share one kernel, so they must stay in one xdist
+#   worker (the default, --dist load, scatters them and they fail with NameError).
+# - .ci/nbval_sanitize.cfg rewrites paths, addresses and timings; nbval never compares images.
+# - Kernels get the environment `coursekit build --execute` used to store the outputs
+#   (coursekit.build.NOTEBOOK_ENV, kept equal by tests/build): the inline plot backend even
+#   where MPLBACKEND=Agg is exported, a fixed hash seed, no personal language or data
+#   choice, and a throwaway progress file instead of the user's.
+# - The font cache is warmed first: a kernel that has to build it may print "Matplotlib is
+#   building the font cache", an output no stored notebook has.
+NB_SCRATCH := .cache/notebook-tests
+NBVAL_OPTS := --nbval-current-env --nbval-sanitize-with .ci/nbval_sanitize.cfg -p no:randomly -n 2 --dist loadfile
+
+notebooks: export MPLBACKEND := module://matplotlib_inline.backend_inline
+notebooks: export PYTHONHASHSEED := 0
+notebooks: export COURSEKIT_LANG :=
+notebooks: export COURSEKIT_DATA :=
+notebooks: export COURSEKIT_PROGRESS := $(CURDIR)/$(NB_SCRATCH)/progress.json
 notebooks: $(TEST_STAMP)
-	@$(call pytest_or_fail,--nbval --nbval-current-env --nbval-sanitize-with .ci/nbval_sanitize.cfg -p no:randomly solutions -n 2)
-	@$(call pytest_or_fail,--nbval-lax --nbval-current-env notebooks -n 2)
+	@$(BIN)/python -c "import matplotlib.pyplot"
+	@rm -rf $(NB_SCRATCH) && mkdir -p $(NB_SCRATCH)
+	@$(call pytest_or_fail,--nbval $(NBVAL_OPTS) solutions)
+	@rm -rf $(NB_SCRATCH) && mkdir -p $(NB_SCRATCH)
+	@$(call pytest_or_fail,--nbval-lax $(NBVAL_OPTS) notebooks)
+
+# Authors: re-run solution notebooks in place (all, or NB="02_rfm 05"), then rebuild notebooks/.
+solutions: $(RUNTIME_STAMP)
+	$(BIN)/coursekit build --execute $(NB)
 
 build: $(RUNTIME_STAMP)
 	$(BIN)/coursekit build

@@ -140,7 +140,9 @@ class CellRef:
         cell_id = f"id {self.cell_id!r}" if self.cell_id else "no id"
         return f"{self.notebook}, cell {self.index} ({cell_id})"
 
-    def error(self, message: str, line_no: int | None = None, line: str | None = None):
+    def error(
+        self, message: str, line_no: int | None = None, line: str | None = None
+    ) -> UsageError:
         """A one-line ``UsageError`` pointing at this cell (and a line of it)."""
         where = str(self)
         if line_no is not None:
@@ -587,7 +589,7 @@ def build_command(
         # Deleting is left to the author: the file may be the only copy of something.
         print(f"warning: {path} has no source in {solutions}/; delete it if the module is gone",
               file=sys.stderr)  # fmt: skip
-    print(f"coursekit build: {len(built)} student notebooks, {len(changed)} written")
+    print(f"coursekit build: {len(built)} student notebook(s), {len(changed)} written")
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 from pathlib import Path
 
 import nbformat
@@ -50,3 +52,15 @@ def make_nb():
 def write_nb():
     """:func:`write_notebook`, as a fixture."""
     return write_notebook
+
+
+def makefile_variables() -> dict[str, str]:
+    """Simple ``NAME := value`` variables of the Makefile."""
+    text = (ROOT / "Makefile").read_text("utf-8")
+    return dict(re.findall(r"^(\w+)\s*:=[ \t]*(.*)$", text, flags=re.MULTILINE))
+
+
+@pytest.fixture(scope="session")
+def nbval_opts() -> list[str]:
+    """The nbval options of ``make notebooks``, so the end-to-end tests run exactly those."""
+    return shlex.split(makefile_variables()["NBVAL_OPTS"])
