@@ -56,13 +56,14 @@ def make_orders(
 
     # Store: usually the home store, sometimes another store in the same city.
     home = customers["home_store_id"].to_numpy()[cust]
-    store_city = stores["city"].to_numpy()
-    city_codes, store_city_code = np.unique(store_city, return_inverse=True)
-    first_of_city = np.searchsorted(store_city_code, np.arange(len(city_codes)))
+    store_ids = stores["store_id"].to_numpy()
+    _, store_city_code = np.unique(stores["city"].to_numpy(), return_inverse=True)
+    by_city = np.argsort(store_city_code, kind="stable")  # store rows grouped by city
+    first_of_city = np.searchsorted(store_city_code[by_city], np.arange(store_city_code.max() + 1))
     n_in_city = np.bincount(store_city_code)
-    home_city = store_city_code[home - 1]
-    other = first_of_city[home_city] + rng.integers(0, 1 << 30, n_orders) % n_in_city[home_city]
-    store_id = np.where(rng.random(n_orders) < 0.9, home, other + 1)
+    home_city = store_city_code[pd.Index(store_ids).get_indexer(home)]
+    pick = first_of_city[home_city] + rng.integers(0, 1 << 30, n_orders) % n_in_city[home_city]
+    store_id = np.where(rng.random(n_orders) < 0.9, home, store_ids[by_city[pick]])
 
     # Timestamp: the process gives the day; the persona's habits give the hour.
     day_int = np.floor(times.day).astype(np.int64)
@@ -70,6 +71,7 @@ def make_orders(
     minute = rng.integers(0, 60, n_orders)
     second = np.where(is_group, 0, rng.integers(0, 60, n_orders))
     offset_s = day_int * 86400 + hour * 3600 + minute * 60 + second
+    offset_s = _distinct_per_customer(cust, offset_s)
     ts = np.datetime64(start.to_datetime64(), "s") + offset_s.astype("timedelta64[s]")
 
     cancel = (~is_store) & (rng.random(n_orders) < P["cancel_rate"].to_numpy()[persona])
@@ -164,6 +166,22 @@ def make_orders(
         ["campaign_id", "customer_id"], kind="stable", ignore_index=True
     )
     return orders, items, final_assignments
+
+
+def _distinct_per_customer(cust: np.ndarray, offset_s: np.ndarray) -> np.ndarray:
+    """Move a customer's same-minute orders a minute apart.
+
+    Orders are then identified by (customer, time), so ids can be rebuilt from the raw
+    exports by ranking orders by time (module 01's integration relies on it).
+    """
+    offset_s = offset_s.copy()
+    while True:
+        order = np.lexsort((offset_s, cust))
+        c, t = cust[order], offset_s[order] // 60
+        clash = np.flatnonzero((c[1:] == c[:-1]) & (t[1:] == t[:-1])) + 1
+        if len(clash) == 0:
+            return offset_s
+        offset_s[order[clash]] += 60
 
 
 def _make_items(rng, cust, persona, is_group, order_id, latent, products, params):

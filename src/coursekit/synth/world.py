@@ -28,7 +28,9 @@ from coursekit.synth.survey import make_survey
 # Bump when a change to the generator changes its output for the same parameters.
 GENERATOR_VERSION = "1"
 FORMATS = ("csv", "parquet")
-TIMEZONES = {"zh_CN": "Asia/Shanghai", "en_US": "America/New_York"}
+# The export systems store UTC; local time is a fixed offset (no daylight saving), so
+# every local timestamp maps to exactly one instant and back.
+TIMEZONES = {"zh_CN": "Asia/Shanghai", "en_US": "Etc/GMT+5"}
 
 
 class GeneratorInputError(ValueError):

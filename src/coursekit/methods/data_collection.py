@@ -1,0 +1,517 @@
+"""Reference methods of module 01: data collection and integration (数据收集与整合).
+
+From the raw exports of a world (``datasets/raw/``) to one customer view (CDP):
+
+1. read each export as it really comes (GBK CSV, JSON lines, Excel, chat text, survey CSV);
+2. clean it: phone numbers, mixed date formats, duplicates, test orders, returns and
+   cancellations, quantities keyed in wrongly;
+3. resolve identities: every member id, card, app account and phone to one
+   ``customer_id`` (the earliest registration of a person wins);
+4. report data quality per source, and derive a first tag table (标签体系).
+
+``integrate(raw_dir, products, stores)`` runs all of it and rebuilds the clean
+``customers``, ``orders``, ``order_items`` and ``survey`` tables of the world exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+# ------------------------------------------------------------------------------ phones
+
+
+def normalize_phone(values, country: str = "CN") -> pd.Series:
+    """Digits-only mobile numbers; country codes and separators removed.
+
+    Args:
+        values: phone numbers as typed ("+86 138-0013-8000", "86-13800138000", ...).
+        country: "CN" (11-digit mobiles starting with 1) or "US" (10 digits).
+
+    Returns:
+        A string Series; values that are not a valid number become missing.
+    """
+    s = pd.Series(values, dtype="object").astype("str")
+    digits = s.str.replace(r"\D", "", regex=True)
+    if country == "CN":
+        digits = digits.where(~((digits.str.len() == 13) & digits.str.startswith("86")),
+                              digits.str.slice(2))  # fmt: skip
+        valid = digits.str.fullmatch(r"1\d{10}")
+    elif country == "US":
+        digits = digits.where(~((digits.str.len() == 11) & digits.str.startswith("1")),
+                              digits.str.slice(1))  # fmt: skip
+        valid = digits.str.fullmatch(r"[2-9]\d{9}")
+    else:
+        raise ValueError(f"unknown country {country!r}; use 'CN' or 'US'")
+    return digits.where(valid.fillna(False).astype(bool))
+
+
+def country_of(timezone: str) -> str:
+    """The phone-number country of a world, from its timezone."""
+    return "CN" if timezone == "Asia/Shanghai" else "US"
+
+
+# ------------------------------------------------------------------------------ quantities
+
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9, "十": 10}  # fmt: skip
+
+
+def parse_quantity(text) -> int | None:
+    """Quantity from group-buy free text: "2份", "x3", "×2", "两份", "+1", "3" (None if none)."""
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return None
+    t = str(text).strip().lower()
+    if t.startswith("+") and t[1:].isdigit():
+        return int(t[1:])  # "+1" in a 接龙 means "me too, one"
+    m = re.search(r"(\d+)", t)
+    if m:
+        return int(m.group(1))
+    for ch in t:
+        if ch in _CN_DIGITS:
+            return _CN_DIGITS[ch]
+    return None
+
+
+# ------------------------------------------------------------------------------ readers
+
+POS_RENAME = {
+    "门店代码": "store_code", "门店名称": "store_name", "小票号": "receipt_no",
+    "交易时间": "ts", "会员卡号": "card", "商品条码": "barcode", "商品名称": "product_name",
+    "数量": "quantity", "单价": "unit_price", "金额": "amount", "优惠券码": "coupon_id",
+    "整单优惠": "order_discount", "实收金额": "order_net", "交易类型": "kind",
+    "原小票号": "original_receipt",
+}  # fmt: skip
+CRM_RENAME = {
+    "会员编号": "member_id", "会员卡号": "card", "姓名": "name", "手机号": "phone_raw",
+    "性别": "gender_raw", "出生日期": "birth_raw", "所在城市": "city_raw",
+    "注册日期": "signup_date",
+    "注册渠道": "signup_channel_raw", "会员等级": "level_raw", "家庭人数": "household_size",
+    "有无子女": "children_raw", "月收入": "income_raw",
+}  # fmt: skip
+TEST_STORE_CODE = "S0000"
+
+
+def read_pos(path: str | Path) -> pd.DataFrame:
+    """The POS export: GBK-encoded, Chinese headers; ids kept as text, times parsed."""
+    pos = pd.read_csv(
+        path, encoding="gbk", dtype={"小票号": str, "会员卡号": str, "商品条码": str,
+                                     "原小票号": str, "门店代码": str, "优惠券码": str},
+    )  # fmt: skip
+    pos = pos.rename(columns=POS_RENAME)
+    pos["ts"] = pd.to_datetime(pos["ts"], format="mixed")  # 2024/3/5 ... and 2025-07-01 ...
+    return pos
+
+
+def read_online_orders(path: str | Path, timezone: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """JSON-lines online orders: one row per order and one per item, local order times.
+
+    ``created_at`` is epoch **milliseconds** in UTC; it becomes the local wall-clock time.
+    """
+    with open(path, encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh if line.strip()]
+    for record in records:  # number the lines: one order may hold two identical lines
+        for line_no, item in enumerate(record.get("items", [])):
+            item["line_no"] = line_no
+    orders = pd.DataFrame.from_records([{k: v for k, v in r.items() if k != "items"}
+                                        for r in records])  # fmt: skip
+    items = pd.json_normalize(records, record_path="items", meta=["order_no", "created_at"])
+    if orders.empty:
+        orders = pd.DataFrame(columns=["order_no", "created_at", "remark"])
+    orders["order_ts"] = (
+        pd.to_datetime(orders["created_at"], unit="ms", utc=True)
+        .dt.tz_convert(timezone)
+        .dt.tz_localize(None)
+    )
+    return orders, items
+
+
+def read_crm(path: str | Path) -> pd.DataFrame:
+    """The CRM member list (all sheets), columns renamed, ids as text."""
+    sheets = pd.read_excel(path, sheet_name=None, dtype={"会员卡号": str, "手机号": str})
+    crm = pd.concat(sheets.values(), ignore_index=True).rename(columns=CRM_RENAME)
+    return crm
+
+
+def read_survey_export(path: str | Path) -> pd.DataFrame:
+    """The questionnaire export (UTF-8 with BOM), as exported."""
+    return pd.read_csv(path, encoding="utf-8-sig", dtype={"手机号": str})
+
+
+# ------------------------------------------------------------------------------ group buy
+
+_POST = re.compile(
+    r"^#接龙 (?P<date>\d{4}-\d{2}-\d{2}) 【(?P<group>[^】]+)】 团长：(?P<leader>.+?) "
+    r"（自提门店 (?P<store>\w+)）$"
+)
+_PRODUCT = re.compile(r"^\s+(?P<no>\d+)号 (?P<name>.+) ￥(?P<price>[\d.]+)/份$")
+_MEMBER = re.compile(
+    r"^(?P<pos>\d+)\. (?P<who>.+?) 要?(?P<no>\d+)号 (?P<qty>\S+) (?P<time>\d{2}:\d{2})"
+    r"(?P<mark>（[^）]*）)?$"
+)
+_PHONE_IN_TEXT = re.compile(r"(\+?\d[\d\s\-().]{8,}\d)")
+
+
+def parse_group_buy(path: str | Path) -> pd.DataFrame:
+    """One row per participant line of the 接龙 chats: group, store, product, quantity, status."""
+    rows = []
+    post = None
+    products: dict[str, tuple[str, float]] = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.rstrip("\n")
+            if m := _POST.match(line):
+                post, products = m.groupdict(), {}
+            elif m := _PRODUCT.match(line):
+                products[m["no"]] = (m["name"], float(m["price"]))
+            elif (m := _MEMBER.match(line)) and post is not None:
+                who = m["who"]
+                phone = _PHONE_IN_TEXT.search(who)
+                name, price = products.get(m["no"], (None, np.nan))
+                mark = m["mark"] or ""
+                rows.append(
+                    {
+                        "group": post["group"],
+                        "store_code": post["store"],
+                        "date": post["date"],
+                        "time": m["time"],
+                        "participant": who,
+                        "phone_raw": phone.group(1) if phone else None,
+                        "product_name": name,
+                        "unit_price": price,
+                        "quantity_text": m["qty"],
+                        "status": "cancelled" if "取消" in mark
+                        else "returned" if "退" in mark else "completed",
+                    }
+                )  # fmt: skip
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    out["order_ts"] = pd.to_datetime(out["date"] + " " + out["time"])
+    out["quantity"] = out["quantity_text"].map(parse_quantity).astype("Int64")
+    return out
+
+
+# ------------------------------------------------------------------------------ CRM
+
+GENDER = {"女": "female", "F": "female", "女性": "female", "男": "male", "M": "male",
+          "男性": "male"}  # fmt: skip
+SIGNUP_CHANNEL = {"门店": "store", "APP": "app", "小程序": "mini_program", "社群": "group_buy"}
+LEVEL = {"普通会员": "regular", "银卡会员": "silver", "金卡会员": "gold", "铂金会员": "platinum"}
+INCOME = {"5千以下": "low", "5千-1万": "lower_middle", "1万-2万": "middle",
+          "2万-4万": "upper_middle", "4万以上": "high"}  # fmt: skip
+
+
+def parse_mixed_dates(values) -> pd.Series:
+    """Dates typed in many ways: Excel dates, 1985-03-02, 1985/3/2, 19850302, 1985年3月2日."""
+    s = pd.Series(values, dtype="object")
+    is_date = s.map(lambda v: isinstance(v, pd.Timestamp | np.datetime64) or hasattr(v, "year"))
+    text = s.where(~is_date).astype("str").str.strip()
+    text = text.str.replace(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$", r"\1-\2-\3", regex=True)
+    text = text.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
+    parsed = pd.to_datetime(text.str.replace("/", "-"), format="%Y-%m-%d", errors="coerce")
+    parsed = parsed.where(~is_date, pd.to_datetime(s.where(is_date), errors="coerce"))
+    return parsed.dt.normalize()
+
+
+def clean_crm(crm: pd.DataFrame, country: str = "CN") -> pd.DataFrame:
+    """Typed, normalized member records (still one row per registration)."""
+    out = crm.drop_duplicates().copy()  # the same record exported twice
+    out["phone"] = normalize_phone(out["phone_raw"], country)
+    out["gender"] = out["gender_raw"].map(GENDER)
+    out["birth_date"] = parse_mixed_dates(out["birth_raw"])
+    out["city"] = out["city_raw"].astype("str").str.strip().str.removesuffix("市")
+    out["signup_date"] = pd.to_datetime(out["signup_date"])
+    out["signup_channel"] = out["signup_channel_raw"].map(SIGNUP_CHANNEL)
+    out["member_level"] = out["level_raw"].map(LEVEL)
+    out["has_children"] = out["children_raw"].eq("有")
+    out["income_band"] = out["income_raw"].map(INCOME)
+    out["member_id"] = out["member_id"].astype("int64")
+    return out
+
+
+def resolve_members(members: pd.DataFrame) -> pd.DataFrame:
+    """One person per phone: every registration maps to the earliest one's member id.
+
+    Returns the registrations with a ``customer_id`` column.
+    """
+    ordered = members.sort_values(["phone", "signup_date", "member_id"], kind="stable")
+    first_id = ordered.groupby("phone", dropna=False)["member_id"].transform("first")
+    # A registration without a usable phone stays its own customer.
+    ordered["customer_id"] = first_id.where(ordered["phone"].notna(), ordered["member_id"])
+    return ordered.sort_index()
+
+
+def identity_map(members: pd.DataFrame) -> pd.DataFrame:
+    """Every known identity (member id, card, phone) and the customer it belongs to."""
+    frames = [
+        members[["member_id", "customer_id"]].rename(columns={"member_id": "source_key"})
+        .assign(source="member_id"),
+        members[["card", "customer_id"]].rename(columns={"card": "source_key"})
+        .assign(source="member_card"),
+        members[["phone", "customer_id"]].dropna().rename(columns={"phone": "source_key"})
+        .assign(source="phone"),
+    ]  # fmt: skip
+    key = pd.concat(frames, ignore_index=True)
+    key["source_key"] = key["source_key"].astype("str")
+    return key.drop_duplicates(["source", "source_key"])[["source", "source_key", "customer_id"]]
+
+
+# ------------------------------------------------------------------------------ integrate
+
+
+@dataclass
+class Integration:
+    """The integrated customer view and what was dropped along the way."""
+
+    customers: pd.DataFrame
+    orders: pd.DataFrame
+    order_items: pd.DataFrame
+    survey: pd.DataFrame
+    identities: pd.DataFrame
+    quality: pd.DataFrame
+
+
+def integrate(
+    raw_dir: str | Path,
+    products: pd.DataFrame,
+    stores: pd.DataFrame,
+    survey_items: pd.DataFrame,
+    *,
+    timezone: str = "Asia/Shanghai",
+    first_order_id: int = 1_000_001,
+) -> Integration:
+    """Integrate all raw exports of ``raw_dir`` into the clean tables (the CDP view).
+
+    Args:
+        raw_dir: the ``raw/`` folder of a dataset.
+        products, stores, survey_items: master data (to map barcodes, SKUs, product
+            names, store codes and survey questions).
+        timezone: the chain's local timezone (``MANIFEST`` parameter ``timezone``).
+        first_order_id: orders are numbered from here in time order, as the chain does.
+    """
+    raw_dir = Path(raw_dir)
+    country = country_of(timezone)
+    quality = []
+
+    crm = read_crm(raw_dir / "crm_members.xlsx")
+    members = resolve_members(clean_crm(crm, country))
+    quality.append(
+        _quality("crm", len(crm), duplicates=len(crm) - len(members),
+                 merged=int((members["customer_id"] != members["member_id"]).sum()),
+                 missing=int(members[["phone", "birth_date", "gender"]].isna().any(axis=1).sum()))
+    )  # fmt: skip
+    key = identity_map(members)
+    by_card = key[key["source"] == "member_card"].set_index("source_key")["customer_id"]
+    by_phone = key[key["source"] == "phone"].set_index("source_key")["customer_id"]
+    store_id = stores.set_index("store_code")["store_id"]
+
+    pos_orders, pos_items, q = _integrate_pos(raw_dir, products, store_id, by_card)
+    quality.append(q)
+    web_orders, web_items, q = _integrate_online(raw_dir, products, store_id, by_phone, timezone,
+                                                 country)  # fmt: skip
+    quality.append(q)
+    gb_orders, gb_items, q = _integrate_group_buy(raw_dir, products, store_id, by_phone, country)
+    quality.append(q)
+
+    orders = pd.concat([pos_orders, web_orders, gb_orders], ignore_index=True)
+    items = pd.concat([pos_items, web_items, gb_items], ignore_index=True)
+    # Number orders in time order (ties by customer), as the order system does.
+    orders = orders.sort_values(["order_ts", "customer_id"], kind="stable", ignore_index=True)
+    orders["order_id"] = np.arange(first_order_id, first_order_id + len(orders), dtype=np.int64)
+    ids = orders.set_index("_key")["order_id"]
+    items["order_id"] = ids.loc[items["_key"]].to_numpy()
+    items = items.sort_values(["order_id", "_line"], kind="stable", ignore_index=True)
+
+    survey, q = _integrate_survey(raw_dir, survey_items, by_phone, country)
+    quality.append(q)
+
+    people = members[members["customer_id"] == members["member_id"]]
+    customers = people[
+        ["customer_id", "name", "gender", "birth_date", "city", "phone", "signup_date",
+         "signup_channel", "member_level", "household_size", "has_children", "income_band"]
+    ].sort_values("customer_id", ignore_index=True)  # fmt: skip
+    order_cols = ["order_id", "customer_id", "store_id", "channel", "order_ts", "status",
+                  "gross_amount", "discount_amount", "net_amount", "coupon_id"]  # fmt: skip
+    item_cols = ["order_id", "product_id", "quantity", "unit_price", "line_amount"]
+    return Integration(
+        customers=customers,
+        orders=orders[order_cols],
+        order_items=items[item_cols],
+        survey=survey,
+        identities=key,
+        quality=pd.DataFrame(quality).set_index("source"),
+    )
+
+
+def _quality(source, rows, **counts) -> dict:
+    base = {"source": source, "rows": rows, "duplicates": 0, "test_rows": 0, "unmatched": 0,
+            "missing": 0, "merged": 0, "fixed": 0}  # fmt: skip
+    base.update(counts)
+    return base
+
+
+def _integrate_pos(raw_dir, products, store_id, by_card):
+    pos = read_pos(raw_dir / "pos_transactions.csv")
+    n = len(pos)
+    test = pos["store_code"] == TEST_STORE_CODE
+    walk_in = pos["card"].isna()
+    pos = pos[~test & ~walk_in].copy()
+    # A quantity keyed in by hand: the till's amount is right, the quantity is not.
+    wrong = ~np.isclose(pos["quantity"] * pos["unit_price"], pos["amount"])
+    pos.loc[wrong, "quantity"] = (pos.loc[wrong, "amount"] / pos.loc[wrong, "unit_price"]).round()
+    pos["customer_id"] = by_card.reindex(pos["card"]).to_numpy()
+    unmatched = pos["customer_id"].isna()
+    pos = pos[~unmatched]
+    sales = pos[pos["kind"] == "销售"]
+    returned = set(pos.loc[pos["kind"] == "退货", "original_receipt"])
+    head = sales.drop_duplicates("receipt_no")
+    orders = pd.DataFrame(
+        {
+            "_key": "pos:" + head["receipt_no"],
+            "customer_id": head["customer_id"].astype("int64"),
+            "store_id": store_id.loc[head["store_code"]].to_numpy(),
+            "channel": "store",
+            "order_ts": head["ts"],
+            "status": np.where(head["receipt_no"].isin(returned), "returned", "completed"),
+            "gross_amount": sales.groupby("receipt_no", sort=False)["amount"].sum().round(2)
+            .loc[head["receipt_no"]].to_numpy(),
+            "discount_amount": head["order_discount"],
+            "net_amount": head["order_net"],
+            "coupon_id": head["coupon_id"].astype("str"),
+        }
+    )  # fmt: skip
+    product_of = products.set_index("barcode")["product_id"]
+    items = pd.DataFrame(
+        {
+            "_key": "pos:" + sales["receipt_no"],
+            "_line": np.arange(len(sales)),
+            "product_id": product_of.loc[sales["barcode"]].to_numpy(),
+            "quantity": sales["quantity"].astype("int64"),
+            "unit_price": sales["unit_price"],
+            "line_amount": sales["amount"],
+        }
+    )
+    q = _quality("pos", n, test_rows=int(test.sum()),
+                 unmatched=int(walk_in.sum() + unmatched.sum()),
+                 fixed=int(wrong.sum()))  # fmt: skip
+    return orders, items, q
+
+
+def _integrate_online(raw_dir, products, store_id, by_phone, timezone, country):
+    orders, items = read_online_orders(raw_dir / "online_orders.jsonl", timezone)
+    n = len(orders)
+    dup = orders.duplicated("order_no")
+    test = orders["remark"].astype("str").str.contains("测试", na=False)
+    orders = orders[~dup & ~test].copy()
+    orders["customer_id"] = by_phone.reindex(normalize_phone(orders["mobile"], country)).to_numpy()
+    unmatched = orders["customer_id"].isna()
+    orders = orders[~unmatched]
+    status = {"FINISHED": "completed", "REFUNDED": "returned", "CANCELLED": "cancelled"}
+    channel = {"APP": "app", "MINI_PROGRAM": "mini_program"}
+    out = pd.DataFrame(
+        {
+            "_key": "web:" + orders["order_no"],
+            "customer_id": orders["customer_id"].astype("int64"),
+            "store_id": store_id.loc[orders["store_code"]].to_numpy(),
+            "channel": orders["channel"].map(channel),
+            "order_ts": orders["order_ts"],
+            "status": orders["status"].map(status),
+            "gross_amount": orders["total_amount"],
+            "discount_amount": orders["discount_amount"],
+            "net_amount": orders["pay_amount"],
+            "coupon_id": orders["coupon_code"].astype("str"),
+        }
+    )
+    items = items.drop_duplicates(["order_no", "line_no"])
+    items = items[items["order_no"].isin(orders["order_no"])]
+    product_of = products.set_index("sku")["product_id"]
+    line_items = pd.DataFrame(
+        {
+            "_key": "web:" + items["order_no"],
+            "_line": np.arange(len(items)),
+            "product_id": product_of.loc[items["sku"]].to_numpy(),
+            "quantity": items["qty"].astype("int64"),
+            "unit_price": items["price"].astype(float),
+            "line_amount": (items["qty"] * items["price"]).round(2),
+        }
+    )
+    q = _quality("online", n, duplicates=int(dup.sum()), test_rows=int((test & ~dup).sum()),
+                 unmatched=int(unmatched.sum()))  # fmt: skip
+    return out, line_items, q
+
+
+def _integrate_group_buy(raw_dir, products, store_id, by_phone, country):
+    lines = parse_group_buy(raw_dir / "group_buy_chains.txt")
+    n = len(lines)
+    test = lines["group"].str.contains("测试")
+    lines = lines[~test].copy()
+    lines["customer_id"] = by_phone.reindex(normalize_phone(lines["phone_raw"], country)).to_numpy()
+    unmatched = lines["customer_id"].isna()
+    lines = lines[~unmatched].reset_index(drop=True)
+    product_of = products.set_index("name")["product_id"]
+    key = "gb:" + lines.index.astype(str)
+    amount = (lines["quantity"].astype(float) * lines["unit_price"]).round(2)
+    orders = pd.DataFrame(
+        {
+            "_key": key,
+            "customer_id": lines["customer_id"].astype("int64"),
+            "store_id": store_id.loc[lines["store_code"]].to_numpy(),
+            "channel": "group_buy",
+            "order_ts": lines["order_ts"],
+            "status": lines["status"],
+            "gross_amount": amount,
+            "discount_amount": 0.0,
+            "net_amount": amount,
+            "coupon_id": pd.Series(np.nan, index=lines.index, dtype="str"),
+        }
+    )
+    items = pd.DataFrame(
+        {
+            "_key": key,
+            "_line": np.arange(len(lines)),
+            "product_id": product_of.loc[lines["product_name"]].to_numpy(),
+            "quantity": lines["quantity"].astype("int64"),
+            "unit_price": lines["unit_price"],
+            "line_amount": amount,
+        }
+    )
+    q = _quality("group_buy", n, test_rows=int(test.sum()), unmatched=int(unmatched.sum()))
+    return orders, items, q
+
+
+LIKERT_SCORES = {
+    "非常不同意": 1, "不同意": 2, "一般": 3, "同意": 4, "非常同意": 5,
+    "Strongly disagree": 1, "Disagree": 2, "Neutral": 3, "Agree": 4, "Strongly agree": 5,
+}  # fmt: skip
+
+
+def _integrate_survey(raw_dir, survey_items, by_phone, country):
+    raw = read_survey_export(raw_dir / "survey_export.csv")
+    n = len(raw)
+    raw["submitted"] = pd.to_datetime(raw["提交答卷时间"], format="%Y/%m/%d %H:%M:%S")
+    raw["phone"] = normalize_phone(raw["手机号"], country)
+    # Repeat submissions: the last one counts.
+    raw = raw.sort_values("submitted", kind="stable")
+    latest = raw.drop_duplicates("phone", keep="last")
+    latest = latest.assign(customer_id=by_phone.reindex(latest["phone"]).to_numpy())
+    unmatched = latest["customer_id"].isna()
+    latest = latest[~unmatched]
+    questions = [c for c in raw.columns if re.match(r"^\d+、", str(c))]
+    out = pd.DataFrame(
+        {
+            "customer_id": latest["customer_id"].astype("int64"),
+            "response_date": latest["submitted"].dt.normalize(),
+        }
+    )
+    for item, question in zip(survey_items["item"], questions, strict=True):
+        out[item] = latest[question].map(LIKERT_SCORES).astype("int64")
+    out = out.sort_values("customer_id", ignore_index=True)
+    q = _quality("survey", n, duplicates=int(n - len(raw.drop_duplicates("phone"))),
+                 unmatched=int(unmatched.sum()))  # fmt: skip
+    return out, q
