@@ -283,6 +283,15 @@ def test_a_groupby_result_is_compared_on_its_index():
     assert finding(result, "missing_keys")["examples"] == "segment='a'"
 
 
+def test_the_index_left_by_filtering_rows_is_ignored():
+    expected = rfm_frame()[rfm_frame()["frequency"] > 1]  # index 1, 2, 4, 5, 7
+    assert compare(expected, expected.reset_index(drop=True)).equal
+    series = expected["monetary"]
+    assert compare(series, series.reset_index(drop=True)).equal
+    labelled = pd.Series([1, 2], index=["high_value", "churned"])  # labels, unnamed
+    assert not compare(labelled, labelled.reset_index(drop=True)).equal
+
+
 def test_huge_answers_are_rejected_cheaply():
     huge = pd.DataFrame({"customer_id": np.arange(2_000_000), "x": 0})
     result = compare(rfm_frame(), huge, KEYED)

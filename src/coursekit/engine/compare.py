@@ -420,9 +420,10 @@ class FrameSpec:
         allow_extra_columns: accept columns the reference does not have.
         check_dtype: require the exact dtypes. By default dtypes are lenient: int and float
             are both numbers; str, object text and category are all text.
-        check_index: without a key, whether the index labels matter. None (the default)
-            means "when the reference has a meaningful index", i.e. anything but the default
-            0..n-1 RangeIndex, as after a groupby; the index then acts as the key.
+        check_index: without a key, whether the index labels matter; they then act as the
+            key. None (the default) means "when the reference's index is meaningful": named
+            (after a groupby or set_index) or made of labels other than integers. An unnamed
+            integer index, as left by filtering rows, is ignored.
         rtol: relative tolerance for numbers.
         atol: absolute tolerance for numbers.
         max_rows_factor: answers with more than this many times the expected rows (and more
@@ -519,9 +520,11 @@ class SeriesSpec:
 def _index_matters(expected: pd.DataFrame | pd.Series, check_index: bool | None) -> bool:
     if check_index is not None:
         return check_index
+    # A named index (groupby, set_index, value_counts) or one of labels (segment names)
+    # carries meaning; an unnamed integer index is what filtering rows leaves behind.
     index = expected.index
-    default = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
-    return not default or any(name is not None for name in index.names)
+    named = any(name is not None for name in index.names)
+    return named or index.nlevels > 1 or not ptypes.is_integer_dtype(index.dtype)
 
 
 def _compare_on_index(spec: FrameSpec, expected: pd.DataFrame, answer: pd.DataFrame):
