@@ -228,6 +228,16 @@ def test_differing_values_list_at_most_five_keys_with_expected_and_given():
     assert "    customer_id='C001', frequency: expected 1, got 2" in lines
 
 
+def test_a_difference_the_mask_cannot_locate_is_reported_without_examples(monkeypatch):
+    from coursekit.engine import compare as compare_module
+
+    monkeypatch.setattr(compare_module, "_series_equal", lambda *args: False)
+    result = compare(rfm_frame(), rfm_frame(), KEYED)
+    assert not result.equal
+    assert finding(result, "values_subtle") == {"column": "recency_days"}
+    assert "difference" not in kinds(result)
+
+
 def test_differences_without_key_are_labelled_by_position():
     answer = rfm_frame()
     answer.loc[3, "recency_days"] = 40

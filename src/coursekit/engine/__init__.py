@@ -16,7 +16,9 @@ exported here and re-export ``____`` for the notebook::
     )
     PROBLEMS = [q1]
 
-Importing the engine does no I/O and loads no data.
+Importing the engine does no I/O and loads no data. The comparison function itself is
+``coursekit.engine.compare.compare`` (not re-exported, so that ``coursekit.engine.compare``
+stays the module).
 """
 
 from coursekit.engine.compare import (
@@ -26,7 +28,6 @@ from coursekit.engine.compare import (
     ScalarSpec,
     SeriesSpec,
     SetSpec,
-    compare,
 )
 from coursekit.engine.feedback import Feedback, Note
 from coursekit.engine.i18n import AuthoringError, t, text
@@ -60,7 +61,6 @@ __all__ = [
     "SetSpec",
     "ValueProblem",
     "____",
-    "compare",
     "is_blank",
     "t",
     "text",

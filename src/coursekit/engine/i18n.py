@@ -176,8 +176,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "kind.frame": {"en": "a DataFrame", "zh": "一个 DataFrame"},
     "kind.series": {"en": "a Series", "zh": "一个 Series"},
     "kind.array": {"en": "an array", "zh": "一个数组"},
-    "kind.function": {"en": "a function", "zh": "一个函数"},
-    "kind.value": {"en": "a value of type {type}", "zh": "{type} 类型的值"},
     # ------------------------------------------------------------------ structured differences
     "diff.type": {
         "en": "Expected {expected}, got a value of type {given}.",
@@ -238,6 +236,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "diff.values": {
         "en": "Column {column}: {count} of {total} values differ.",
         "zh": "列 {column}：{total} 个值中有 {count} 个不同。",
+    },
+    "diff.values_subtle": {
+        "en": "Column {column}: the values differ slightly from the expected ones (check "
+        "rounding, types and missing values).",
+        "zh": "列 {column}：取值与预期存在细微差异（请检查舍入、类型和缺失值）。",
     },
     "diff.first_differences": {"en": "First differences:", "zh": "前几处差异："},
     "diff.difference": {
