@@ -267,6 +267,20 @@ def test_check_never_raises_on_nasty_values(problem, demo_world):
         assert isinstance(str(feedback), str) and isinstance(feedback._repr_html_(), str)
 
 
+def test_an_answer_calling_exit_in_eq_still_gets_feedback(demo_world):
+    class Exiting:
+        def __eq__(self, other):
+            raise SystemExit(1)
+
+        __hash__ = object.__hash__
+
+    # Same type as the reference, so that the comparison does call __eq__.
+    problem = ValueProblem(id="demo.qx", var="token", title=TITLE, reference=Exiting)
+    feedback = problem.check(Exiting())
+    assert feedback.status == "incorrect"
+    assert "could not be compared" in feedback.message
+
+
 def test_an_absurdly_large_frame_is_rejected_before_deep_comparison(demo_world):
     huge = pd.DataFrame({"customer_id": np.arange(3_000_000), "recency_days": 0})
     started = time.perf_counter()

@@ -948,5 +948,5 @@ def compare(expected: Any, answer: Any, spec: Spec | None = None) -> Comparison:
     spec = spec or auto_spec(expected)
     try:
         return spec.compare(expected, answer)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # SystemExit: an answer whose __eq__ calls exit()
         return _differ(Finding("cannot_compare", {"error": type(exc).__name__}))

@@ -234,7 +234,7 @@ class Problem:
                 if not found:
                     return self._feedback("not_attempted", t("check.undefined", var=self.var))
             feedback = self._check(answer)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # only a KeyboardInterrupt may stop a check
             feedback = self._internal_error(exc)
         _record(self.id, feedback.status)
         return feedback
