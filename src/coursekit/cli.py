@@ -94,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("coursekit: interrupted; nothing was written", file=sys.stderr)
         return 130
+    except OSError as exc:  # disk full, permissions: say what, keep what was there
+        print(f"coursekit: error: {exc}", file=sys.stderr)
+        return 1
     raise AssertionError(f"unhandled command {args.command!r}")  # argparse prevents this
 
 

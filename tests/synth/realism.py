@@ -48,7 +48,7 @@ def weekend_ratio(world) -> float:
     per_day = day.value_counts()
     all_days = pd.date_range(world.params["start"], world.params["end"], freq="D")
     per_day = per_day.reindex(all_days, fill_value=0)
-    weekend = per_day.index.dayofweek >= 5
+    weekend = per_day.index.day_of_week >= 5
     return float(per_day[weekend].mean() / per_day[~weekend].mean())
 
 
@@ -123,7 +123,7 @@ def behavioral_features(world) -> pd.DataFrame:
         {
             "log_orders_per_month": np.log1p(g.size() / months),
             "log_aov": np.log(g["net_amount"].mean().clip(lower=1)),
-            "weekend_share": g["order_ts"].apply(lambda s: (s.dt.dayofweek >= 5).mean()),
+            "weekend_share": g["order_ts"].apply(lambda s: (s.dt.day_of_week >= 5).mean()),
             "mean_hour": g["order_ts"].apply(lambda s: s.dt.hour.mean()),
             "coupon_share": g["coupon_id"].apply(lambda s: s.notna().mean()),
         }

@@ -1,1 +1,4 @@
-"""The problems of each course module: ``coursekit.exercises.<module>.q1 .. qN`` and ``PROBLEMS``."""
+"""The problems of each course module.
+
+``coursekit.exercises.<module>`` exposes ``q1 .. qN`` and ``PROBLEMS`` (the ordered list).
+"""

@@ -42,6 +42,6 @@ def seasonal_multiplier(days: pd.DatetimeIndex, params: Params) -> np.ndarray:
 
 def weekday_multiplier(days: pd.DatetimeIndex, weekend_factor: float) -> np.ndarray:
     """Weekend days get ``weekend_factor`` times a weekday's rate; mean 1 over a week."""
-    weekend = days.dayofweek >= 5
+    weekend = days.day_of_week >= 5
     raw = np.where(weekend, weekend_factor, 1.0)
     return raw / ((5 + 2 * weekend_factor) / 7)

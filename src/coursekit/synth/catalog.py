@@ -39,7 +39,9 @@ def make_products(params: Params, locale: str, rng: np.random.Generator) -> pd.D
                 premium = 0.8 if private else float(np.exp(rng.normal(0.0, 0.15)))
                 price = max(1.0, round(base * premium)) - 0.1  # shelf prices end in .9
                 label = item["item_zh"] if zh else item["item_en"]
-                name = f"{brand}{label} {item['size']}" if zh else f"{brand} {label} {item['size']}"
+                name = (
+                    f"{brand}{label} {item['size']}" if zh else f"{brand} {label} {item['size_en']}"
+                )
                 rows.append(
                     {
                         "name": name,

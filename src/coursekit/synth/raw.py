@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -290,7 +291,7 @@ def _xlsx_bytes(df: pd.DataFrame, sheet: str, created: pd.Timestamp) -> bytes:
             ws.append([_excel_value(v) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
-    return _normalize_zip(buf.getvalue())
+    return _normalize_zip(buf.getvalue(), created)
 
 
 def _excel_value(v):
@@ -299,16 +300,28 @@ def _excel_value(v):
     return v
 
 
-def _normalize_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed entry timestamps so identical content gives identical bytes."""
+def _normalize_zip(data: bytes, stamp: pd.Timestamp) -> bytes:
+    """Rewrite an .xlsx zip so identical content gives identical bytes.
+
+    Entry times are fixed, and the document's "modified" time (openpyxl stamps the wall
+    clock at save) is set to ``stamp``.
+    """
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
+    modified = f"{stamp:%Y-%m-%dT%H:%M:%SZ}".encode()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + modified + rb"\g<2>",
+                    content,
+                )
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, src.read(info.filename))
+            dst.writestr(fixed, content)
     return out.getvalue()
 
 

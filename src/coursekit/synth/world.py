@@ -127,10 +127,13 @@ class World:
             out.rmdir()  # an empty directory is fine to fill; atomic_directory wants none
         with atomic_directory(out, replace=force) as tmp:
             for name, data in files.items():
-                target = tmp / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
+                _write_file(tmp / name, data)
         return out
+
+
+def _write_file(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
 
 
 def check_output_dir(out: Path, *, force: bool) -> None:

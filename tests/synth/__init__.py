@@ -1,0 +1,1 @@
+"""Tests of coursekit.synth (a package: helper modules are imported relatively)."""
