@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from coursekit.synth.schema import conform
+
 # ------------------------------------------------------------------------------ phones
 
 
@@ -341,9 +343,9 @@ def integrate(
     item_cols = ["order_id", "product_id", "quantity", "unit_price", "line_amount"]
     return Integration(
         customers=customers,
-        orders=orders[order_cols],
-        order_items=items[item_cols],
-        survey=survey,
+        orders=conform(orders[order_cols], "orders"),
+        order_items=conform(items[item_cols], "order_items"),
+        survey=conform(survey, "survey"),
         identities=key,
         quality=pd.DataFrame(quality).set_index("source"),
     )

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from coursekit.synth.orders import choice_by_owner
+from coursekit.synth.fastsort import first_positions, positions, stable_order
+from coursekit.synth.orders import _sorted_categorical, choice_by_owner
 from coursekit.synth.params import Params
 from coursekit.synth.population import Latent
 
@@ -32,121 +33,105 @@ def make_web_events(
 ) -> pd.DataFrame:
     P = params.personas
     n_cust = len(customers)
-    cust_index = pd.Index(customers["customer_id"])
     t0 = np.datetime64(start.to_datetime64(), "s")
 
     # ---- sessions that end in an online purchase (app / mini-program orders)
     online = orders["channel"].isin(["app", "mini_program"]).to_numpy()
-    o_cust = cust_index.get_indexer(orders["customer_id"].to_numpy()[online])
+    o_ids = orders["order_id"].to_numpy()[online]
+    customer_ids = customers["customer_id"].to_numpy()
+    o_cust = positions(customer_ids, orders["customer_id"].to_numpy()[online])
     o_end = (orders["order_ts"].to_numpy()[online].astype("datetime64[s]") - t0).astype(np.int64)
     o_len = rng.integers(180, 2400, len(o_end))  # seconds from first event to purchase
-    o_ids = orders["order_id"].to_numpy()[online]
     n_online = np.bincount(o_cust, minlength=n_cust)
 
-    # ---- sessions without a purchase
+    # ---- sessions without a purchase: browsing follows online habits and activity span
     persona = latent.persona
     begin = np.clip(latent.begin_day, 0, None)
     stop = np.where(np.isnan(churn_day), n_days, np.minimum(churn_day + 30, n_days))
     span = np.clip(stop - begin, 0, None)
     digital = latent.channel_p[:, 1] + latent.channel_p[:, 2]
-    browse_rate = P["browse_per_order"].to_numpy()[persona]
-    expected = browse_rate * n_online + digital * span / 90.0
-    expected = np.where(latent.never_buys, digital * span / 90.0, expected)
-    n_browse = rng.poisson(expected)
+    expected = P["browse_per_order"].to_numpy()[persona] * n_online + digital * span / 200.0
+    n_browse = rng.poisson(np.where(latent.never_buys, digital * span / 300.0, expected))
     b_cust = np.repeat(np.arange(n_cust), n_browse)
-    b_day = begin[b_cust] + rng.random(len(b_cust)) * span[b_cust]
+    b_day = np.floor(begin[b_cust] + rng.random(len(b_cust)) * span[b_cust]).astype(np.int64)
     centre = np.where(
         rng.random(len(b_cust)) < 0.5,
         P["hour_peak1"].to_numpy()[persona[b_cust]],
         P["hour_peak2"].to_numpy()[persona[b_cust]],
     )
-    b_hour = np.mod(np.floor(rng.normal(centre, 2.0)), 24)
-    b_start = np.floor(b_day) * 86400 + b_hour * 3600 + rng.integers(0, 3600, len(b_cust))
-    b_start = b_start.astype(np.int64)
+    b_hour = np.mod(np.floor(rng.normal(centre, 2.0)), 24).astype(np.int64)
+    b_start = b_day * 86400 + b_hour * 3600 + rng.integers(0, 3600, len(b_cust))
     b_len = rng.integers(30, 1500, len(b_cust))
+    del b_day, centre, b_hour
 
-    # ---- all sessions: purchase sessions first, then browse-only ones
     s_cust = np.concatenate([o_cust, b_cust])
     s_start = np.concatenate([o_end - o_len, b_start])
     s_len = np.concatenate([o_len, b_len])
-    s_buys = np.concatenate([np.ones(len(o_cust), bool), np.zeros(len(b_cust), bool)])
+    n_purchase = len(o_cust)
     n_sessions = len(s_cust)
+    del b_cust, b_start, b_len, o_end, o_len
 
-    # Views: the purchased products (purchase sessions) plus extra browsing.
+    # Extra product views per session, from the customer's category mix.
     vps = P["views_per_session"].to_numpy()[persona[s_cust]]
-    extra_views = rng.poisson(np.maximum(vps - 1, 0.1))
-    extra_views = np.where(s_buys, extra_views, extra_views + 1)
-    e_sess = np.repeat(np.arange(n_sessions), extra_views)
-    e_cat = choice_by_owner(rng, latent.category_p, s_cust[e_sess])
-    e_prod = _popular_product(rng, products, params, e_cat)
-
-    # Products of each online order become views and add-to-cart events in its session.
-    item_order = pd.Index(o_ids).get_indexer(items["order_id"].to_numpy())
-    bought = item_order >= 0
-    i_sess = item_order[bought]
+    extra_views = rng.poisson(np.maximum(vps - 1.5, 0.1))
+    extra_views[n_purchase:] += 1  # a browse-only session views at least one product
+    e_sess = np.repeat(np.arange(n_sessions, dtype=np.int64), extra_views)
+    e_prod = _popular_product(
+        rng, products, params, choice_by_owner(rng, latent.category_p, s_cust[e_sess])
+    )
+    # Purchased lines: always added to the cart, usually viewed first.
+    item_session = positions(o_ids, items["order_id"].to_numpy())
+    bought = item_session >= 0
+    i_sess = item_session[bought]
     i_prod = items["product_id"].to_numpy()[bought]
+    viewed = rng.random(len(i_sess)) < 0.6
+    # Browse-only sessions sometimes leave a product in the cart.
+    abandon = (e_sess >= n_purchase) & (rng.random(len(e_sess)) < 0.12)
+    search = np.flatnonzero(rng.random(n_sessions) < 0.4)
 
-    # Browse-only sessions: sometimes a cart add that is never bought.
-    abandon = (~s_buys[e_sess]) & (rng.random(len(e_sess)) < 0.12)
-    has_search = rng.random(n_sessions) < 0.45
-
-    sess = np.concatenate(
-        [
-            e_sess,
-            i_sess,
-            i_sess,
-            e_sess[abandon],
-            np.flatnonzero(has_search),
-            np.arange(len(o_cust)),
-        ]
-    )
-    etype = np.concatenate(
-        [
-            np.full(len(e_sess), VIEW),
-            np.full(len(i_sess), VIEW),
-            np.full(len(i_sess), CART),
-            np.full(int(abandon.sum()), CART),
-            np.full(int(has_search.sum()), SEARCH),
-            np.full(len(o_cust), PURCHASE),
-        ]
-    ).astype(np.int8)
+    # Stage order within a session: search, views, carts, purchase (ties keep this order).
+    parts = [
+        (search, SEARCH, None, (0.0, 0.05)),
+        (e_sess, VIEW, e_prod, (0.05, 0.70)),
+        (i_sess[viewed], VIEW, i_prod[viewed], (0.05, 0.70)),
+        (i_sess, CART, i_prod, (0.70, 0.99)),
+        (e_sess[abandon], CART, e_prod[abandon], (0.70, 0.99)),
+        (np.arange(n_purchase, dtype=np.int64), PURCHASE, None, (1.0, 1.0)),
+    ]
+    sess = np.concatenate([p[0] for p in parts])
+    etype = np.concatenate([np.full(len(p[0]), p[1], dtype=np.int8) for p in parts])
     product = np.concatenate(
-        [
-            e_prod,
-            i_prod,
-            i_prod,
-            e_prod[abandon],
-            np.zeros(int(has_search.sum()), np.int64),
-            np.zeros(len(o_cust), np.int64),
-        ]
-    )
-    # Within a session: search first, views spread out, carts later, the purchase last.
-    frac = rng.random(len(sess))
-    frac = np.select(
-        [etype == SEARCH, etype == VIEW, etype == CART],
-        [frac * 0.05, 0.05 + frac * 0.65, 0.7 + frac * 0.29],
-        1.0,
-    )
+        [p[2] if p[2] is not None else np.zeros(len(p[0]), np.int64) for p in parts]
+    ).astype(np.int32)
+    lo = np.concatenate([np.full(len(p[0]), p[3][0], dtype=np.float32) for p in parts])
+    width = np.concatenate([np.full(len(p[0]), p[3][1] - p[3][0], dtype=np.float32) for p in parts])
+    del parts, e_sess, e_prod, i_sess, i_prod
+    frac = lo + rng.random(len(sess), dtype=np.float32) * width
     offset = s_start[sess] + np.floor(frac * s_len[sess]).astype(np.int64)
+    del lo, width, frac
     keep = (offset >= 0) & (offset < n_days * 86400)
+    if not keep.all():
+        sess, etype, product, offset = sess[keep], etype[keep], product[keep], offset[keep]
 
-    sess, etype, product, offset = sess[keep], etype[keep], product[keep], offset[keep]
-    order = np.lexsort((etype, sess, offset))
+    order = stable_order(offset)
     sess, etype, product, offset = sess[order], etype[order], product[order], offset[order]
+    del order, keep
     # Session ids in order of each session's first event.
-    first_seen = np.full(n_sessions, np.iinfo(np.int64).max)
-    np.minimum.at(first_seen, sess, offset)
-    session_rank = np.empty(n_sessions, dtype=np.int64)
-    session_rank[np.lexsort((np.arange(n_sessions), first_seen))] = np.arange(n_sessions)
+    first_pos = first_positions(sess, n_sessions)
+    present = np.flatnonzero(first_pos >= 0)
+    session_id = np.zeros(n_sessions, dtype=np.int64)
+    session_id[present[stable_order(first_pos[present])]] = np.arange(1, len(present) + 1)
+    ts = (offset + t0.astype(np.int64)) * np.int64(10**9)
     return pd.DataFrame(
-        {
+        copy=False,  # fresh arrays: no need to copy tens of millions of rows again
+        data={
             "event_id": np.arange(1, len(sess) + 1, dtype=np.int64),
             "customer_id": customers["customer_id"].to_numpy()[s_cust[sess]],
-            "session_id": session_rank[sess] + 1,
-            "event_ts": (t0 + offset.astype("timedelta64[s]")).astype("datetime64[ns]"),
-            "event_type": pd.Categorical.from_codes(etype, categories=list(EVENT_TYPES)),
-            "product_id": pd.arrays.IntegerArray(product, mask=product <= 0),
-        }
+            "session_id": session_id[sess],
+            "event_ts": ts.view("datetime64[ns]"),
+            "event_type": _sorted_categorical(etype, list(EVENT_TYPES)),
+            "product_id": pd.arrays.IntegerArray(product.astype(np.int64), mask=product <= 0),
+        },
     )
 
 

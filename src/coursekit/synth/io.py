@@ -52,6 +52,7 @@ def read_table(path: str | Path, name: str) -> pd.DataFrame:
         if csv_path.is_file():
             kinds = {c.name: c.kind for c in TABLES[name].columns}
             dtype = {c: "str" for c, k in kinds.items() if k == "str"}
+            dtype.update({c: "category" for c, k in kinds.items() if k == "code"})
             df = pd.read_csv(csv_path, dtype=dtype, keep_default_na=False, na_values=[""])
         elif pq_path.is_file():
             df = pd.read_parquet(pq_path)

@@ -6,11 +6,21 @@ import numpy as np
 import pandas as pd
 
 from coursekit.synth.campaigns import SPEND_WINDOW_DAYS
+from coursekit.synth.fastsort import run_starts, stable_order
 from coursekit.synth.params import CHANNELS, Params
 from coursekit.synth.population import Latent
 from coursekit.synth.purchases import OrderTimes, hours_of_day
 
 CHUNK = 2_000_000  # rows per block when a draw needs an (rows x levels) matrix
+
+
+def _sorted_categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
+    """A categorical of the used categories in alphabetical order (the schema's form)."""
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(categories)))
+    names = sorted(categories[i] for i in used)
+    remap = np.full(len(categories) + 1, -1, dtype=np.int64)  # last slot: missing (-1)
+    remap[used] = [names.index(categories[i]) for i in used]
+    return pd.Categorical.from_codes(remap[codes], categories=names)
 
 
 def choice_by_owner(
@@ -21,7 +31,8 @@ def choice_by_owner(
     Works in blocks so that a (rows x levels) comparison never holds tens of millions
     of rows at once.
     """
-    cum = np.cumsum(probs, axis=1)
+    # float32 halves the memory traffic of gathering each row's CDF; plenty of precision.
+    cum = np.cumsum(probs, axis=1).astype(np.float32)
     cum[:, -1] = 1.0
     out = np.empty(len(owner), dtype=np.int64)
     u = rng.random(len(owner))
@@ -71,15 +82,16 @@ def make_orders(
     minute = rng.integers(0, 60, n_orders)
     second = np.where(is_group, 0, rng.integers(0, 60, n_orders))
     offset_s = day_int * 86400 + hour * 3600 + minute * 60 + second
-    offset_s = _distinct_per_customer(cust, offset_s)
+    offset_s = _distinct_per_customer(cust, day_int, offset_s)
     ts = np.datetime64(start.to_datetime64(), "s") + offset_s.astype("timedelta64[s]")
 
     cancel = (~is_store) & (rng.random(n_orders) < P["cancel_rate"].to_numpy()[persona])
     returned = (~cancel) & (rng.random(n_orders) < P["return_rate"].to_numpy()[persona])
     status = np.where(cancel, 2, np.where(returned, 1, 0))  # completed, returned, cancelled
 
-    # Order ids follow time, as a till or an order system would number them.
-    order = np.lexsort((cust, ts))
+    # Order ids follow time, as a till or an order system would number them. Rows are in
+    # customer order, so a stable sort by time breaks ties by customer.
+    order = stable_order(offset_s)
     cust, persona, channel, store_id = cust[order], persona[order], channel[order], store_id[order]
     ts, status, is_group = ts[order], status[order], is_group[order]
     order_id = np.arange(1_000_001, 1_000_001 + n_orders, dtype=np.int64)
@@ -100,12 +112,10 @@ def make_orders(
 
     # Campaign coupons: treated customers redeem on their first completed order in the window.
     completed = status == 0
-    redeemed_rows = []
-    day_of = ((ts - np.datetime64(start.to_datetime64(), "s")) // 86400).astype(np.int64)
+    day_of = offset_s[order] // 86400
     assign_cust = assignments["customer"].to_numpy()
     redeemed = np.zeros(len(assignments), dtype=bool)
     spend_after = np.zeros(len(assignments))
-    order_sort = np.lexsort((ts, cust))
     for _, c in campaigns.iterrows():
         s, e = int(c["_offset"]), int(c["_offset"] + c["_duration"])
         rows = np.flatnonzero(assignments["campaign_id"].to_numpy() == c["campaign_id"])
@@ -117,9 +127,9 @@ def make_orders(
             < P["redeem_rate"].to_numpy()[latent.persona[treated_cust]]
         )
         want[treated_cust[wants]] = True
-        in_window = completed & (day_of >= s) & (day_of < e) & ~is_group
-        cand = order_sort[in_window[order_sort] & want[cust[order_sort]]]
-        first = cand[np.append(True, cust[cand][1:] != cust[cand][:-1])] if len(cand) else cand
+        # Orders are in time order: a customer's first candidate is their earliest.
+        cand = np.flatnonzero(completed & (day_of >= s) & (day_of < e) & ~is_group & want[cust])
+        first = cand[np.unique(cust[cand], return_index=True)[1]]
         code = len(coupon_names)
         coupon_names.append(c["coupon_code"])
         coupon_code[first] = code
@@ -127,7 +137,6 @@ def make_orders(
         got = np.zeros(len(latent.rate), dtype=bool)
         got[cust[first]] = True
         redeemed[treated_rows] = got[assign_cust[treated_rows]]
-        redeemed_rows.append(first)
     net = np.round(gross - discount, 2)
     for _, c in campaigns.iterrows():
         s = int(c["_offset"])
@@ -138,20 +147,19 @@ def make_orders(
 
     customer_id = customers["customer_id"].to_numpy()
     orders = pd.DataFrame(
-        {
+        copy=False,
+        data={
             "order_id": order_id,
             "customer_id": customer_id[cust],
             "store_id": store_id.astype(np.int64),
-            "channel": pd.Categorical.from_codes(channel, categories=list(CHANNELS)),
+            "channel": _sorted_categorical(channel, list(CHANNELS)),
             "order_ts": ts.astype("datetime64[ns]"),
-            "status": pd.Categorical.from_codes(
-                status, categories=["completed", "returned", "cancelled"]
-            ),
+            "status": _sorted_categorical(status, ["completed", "returned", "cancelled"]),
             "gross_amount": gross,
             "discount_amount": discount,
             "net_amount": net,
-            "coupon_id": pd.Categorical.from_codes(coupon_code, categories=coupon_names),
-        }
+            "coupon_id": _sorted_categorical(coupon_code, coupon_names),
+        },
     )
     final_assignments = pd.DataFrame(
         {
@@ -168,31 +176,39 @@ def make_orders(
     return orders, items, final_assignments
 
 
-def _distinct_per_customer(cust: np.ndarray, offset_s: np.ndarray) -> np.ndarray:
+def _distinct_per_customer(cust, day_int, offset_s: np.ndarray) -> np.ndarray:
     """Move a customer's same-minute orders a minute apart.
 
     Orders are then identified by (customer, time), so ids can be rebuilt from the raw
-    exports by ranking orders by time (module 01's integration relies on it).
+    exports by ranking orders by time (module 01's integration relies on it). Rows are
+    sorted by customer then day; a clash can only happen within one (customer, day).
     """
     offset_s = offset_s.copy()
+    group = np.cumsum(run_starts(cust) | run_starts(day_int)) - 1
     while True:
-        order = np.lexsort((offset_s, cust))
-        c, t = cust[order], offset_s[order] // 60
-        clash = np.flatnonzero((c[1:] == c[:-1]) & (t[1:] == t[:-1])) + 1
+        minute = (offset_s % 86400) // 60
+        key = group * 1440 + minute
+        order = stable_order(key)
+        sorted_key = key[order]
+        clash = order[1:][sorted_key[1:] == sorted_key[:-1]]
         if len(clash) == 0:
             return offset_s
-        offset_s[order[clash]] += 60
+        # Stay on the same day: move forward, or back from the last minute of the day.
+        offset_s[clash] += np.where(minute[clash] < 1439, 60, -60)
 
 
 def _make_items(rng, cust, persona, is_group, order_id, latent, products, params):
-    """Basket lines: categories from the customer's mix, products by popularity or habit."""
+    """Basket lines: categories from the customer's mix, products by popularity or habit.
+
+    Intermediate arrays use 32-bit types: a million customers make ~40M lines.
+    """
     P = params.personas
     n_orders = len(cust)
     lines_mean = P["lines_mean"].to_numpy()[persona]
     n_lines = np.where(is_group, 1, 1 + rng.poisson(np.maximum(lines_mean - 1, 0.01)))
     n_lines = np.minimum(n_lines, 25)
-    line_order = np.repeat(np.arange(n_orders), n_lines)
-    line_cust = cust[line_order]
+    line_order = np.repeat(np.arange(n_orders, dtype=np.int32), n_lines)
+    line_cust = cust.astype(np.int32)[line_order]
     n_items = len(line_order)
 
     # Each order is a trip with a mission (breakfast run, stock-up, ...): most lines come
@@ -200,16 +216,24 @@ def _make_items(rng, cust, persona, is_group, order_id, latent, products, params
     # are what make categories co-occur in baskets (association rules in module 05).
     categories = list(params.categories.index)
     mission = choice_by_owner(rng, latent.mission_p, cust)
-    from_mission = rng.random(n_items) < P["mission_share"].to_numpy()[persona][line_order]
-    category = choice_by_owner(rng, latent.category_p, line_cust)
-    mission_cat = choice_by_owner(rng, params.missions.to_numpy(), mission[line_order])
-    category = np.where(from_mission, mission_cat, category)
-    product_cat = pd.Categorical(products["category"], categories=categories).codes
-    product_index = np.empty(n_items, dtype=np.int64)
+    share = P["mission_share"].to_numpy().astype(np.float32)[persona][line_order]
+    from_mission = rng.random(n_items) < share
+    del share
+    category = np.empty(n_items, dtype=np.int8)
+    category[from_mission] = choice_by_owner(
+        rng, params.missions.to_numpy(), mission[line_order[from_mission]]
+    )
+    category[~from_mission] = choice_by_owner(rng, latent.category_p, line_cust[~from_mission])
+    del from_mission, mission
+
+    # A customer's usual product per category (a fixed, popularity-weighted pick) or, for
+    # a less loyal moment, any product by popularity.
     loyal = rng.random(n_items) < latent.loyalty_p[line_cust]
-    u = rng.random(n_items)
-    # A customer's usual product per category: a fixed, popularity-weighted pick.
-    habit_u = _habit_uniform(line_cust, category, int(rng.integers(0, 2**62)))
+    draw = rng.random(n_items)
+    draw[loyal] = _habit_uniform(line_cust[loyal], category[loyal], int(rng.integers(0, 2**62)))
+    del loyal, line_cust
+    product_cat = pd.Categorical(products["category"], categories=categories).codes
+    product_index = np.empty(n_items, dtype=np.int32)
     for j in range(len(categories)):
         members = np.flatnonzero(product_cat == j)
         sel = np.flatnonzero(category == j)
@@ -217,23 +241,24 @@ def _make_items(rng, cust, persona, is_group, order_id, latent, products, params
             continue
         w = products["popularity"].to_numpy()[members]
         cdf = np.cumsum(w) / w.sum()
-        draw = np.where(loyal[sel], habit_u[sel], u[sel])
-        product_index[sel] = members[np.minimum(np.searchsorted(cdf, draw), len(members) - 1)]
+        product_index[sel] = members[np.minimum(np.searchsorted(cdf, draw[sel]), len(members) - 1)]
+    del draw, category
 
     q_mean = P["quantity_mean"].to_numpy()[persona][line_order]
-    quantity = 1 + rng.poisson(np.maximum(q_mean - 1, 0.01))
-    quantity = np.minimum(quantity, 20).astype(np.int64)
+    quantity = np.minimum(1 + rng.poisson(np.maximum(q_mean - 1, 0.01)), 20).astype(np.int64)
+    del q_mean
     unit_price = products["unit_price"].to_numpy()[product_index]
     line_amount = np.round(quantity * unit_price, 2)
     gross = np.round(np.bincount(line_order, weights=line_amount, minlength=n_orders), 2)
     items = pd.DataFrame(
-        {
+        copy=False,  # fresh arrays: no need to copy tens of millions of rows again
+        data={
             "order_id": order_id[line_order],
             "product_id": products["product_id"].to_numpy()[product_index],
             "quantity": quantity,
             "unit_price": unit_price,
             "line_amount": line_amount,
-        }
+        },
     )
     return items, gross
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from faker import Faker
 
 from coursekit.synth.params import CHANNELS, INCOME_BANDS, TRAITS, Params
@@ -111,6 +112,15 @@ def _dirichlet_rows(rng: np.random.Generator, alpha: np.ndarray) -> np.ndarray:
     return g / g.sum(axis=1, keepdims=True)
 
 
+@dataclass
+class Membership:
+    """Who each member is, in customer-table order: persona and membership timeline."""
+
+    persona: np.ndarray  # int index into params.persona_names
+    existing: np.ndarray  # bool: member before the window started
+    signup_day: np.ndarray  # float days from the window start (negative: before it)
+
+
 def make_customers(
     params: Params,
     n: int,
@@ -120,18 +130,13 @@ def make_customers(
     rng: np.random.Generator,
     pools: NamePools,
     stores: pd.DataFrame,
-) -> tuple[pd.DataFrame, Latent]:
-    """Customers with demographics, and their latent purchase parameters."""
+) -> tuple[pd.DataFrame, Membership]:
+    """The customer table: demographics drawn from each member's persona."""
     P = params.personas
-    k = len(P)
-    persona = rng.choice(k, size=n, p=P["share"].to_numpy())
-    col = {c: P[c].to_numpy()[persona] for c in P.columns if P[c].dtype.kind in "fi"}
+    persona = rng.choice(len(P), size=n, p=P["share"].to_numpy())
+    needed = ("female_share", "age_mean", "age_sd", "children_prob", "household_mean")
+    col = {c: P[c].to_numpy()[persona] for c in needed}
 
-    # --- latent traits: persona mean plus individual variation
-    means = P[[f"trait_{t}" for t in TRAITS]].to_numpy()[persona]
-    traits = means + rng.normal(0.0, 0.8, size=(n, len(TRAITS)))
-
-    # --- demographics
     female = rng.random(n) < col["female_share"]
     age = np.clip(rng.normal(col["age_mean"], col["age_sd"]), 18, 85)
     has_children = rng.random(n) < col["children_prob"]
@@ -141,24 +146,22 @@ def make_customers(
     income = _choice_rows(rng, params.weights("income_band", INCOME_BANDS)[persona])
 
     cities = params.cities[params.cities["locale"] == locale].reset_index(drop=True)
-    tier_p = params.weights("city_tier", [1, 2, 3, 4])[persona]
-    tier = _choice_rows(rng, tier_p) + 1
+    tier = _choice_rows(rng, params.weights("city_tier", [1, 2, 3, 4])[persona]) + 1
     city_idx = np.empty(n, dtype=np.int64)
     for t in range(1, 5):
         in_tier = np.flatnonzero(tier == t)
         pool = np.flatnonzero(cities["city_tier"].to_numpy() == t)
         w = cities["population"].to_numpy()[pool]
         city_idx[in_tier] = pool[rng.choice(len(pool), size=len(in_tier), p=w / w.sum())]
-    city = cities["city"].to_numpy()[city_idx]
 
     # Home store: a store in the customer's city; bulk buyers favour the warehouse club.
     bulk = P.index.get_loc("affluent_bulk") if "affluent_bulk" in P.index else -1
     home_store = np.empty(n, dtype=np.int64)
     store_city = stores["city"].to_numpy()
     store_fmt = stores["format"].to_numpy()
-    for c in np.unique(city):
-        who = np.flatnonzero(city == c)
-        options = np.flatnonzero(store_city == c)
+    for c in np.unique(city_idx):  # city indices, not strings: cheap for a million rows
+        who = np.flatnonzero(city_idx == c)
+        options = np.flatnonzero(store_city == cities["city"].iloc[c])
         for is_bulk in (False, True):
             sel = who[(persona[who] == bulk) == is_bulk]
             w = np.ones(len(options))
@@ -168,7 +171,7 @@ def make_customers(
                 options[rng.choice(len(options), size=len(sel), p=w / w.sum())]
             ]
 
-    # --- membership timeline: 40% joined before the window, the rest during it
+    # Membership timeline: 40% joined before the window, the rest during it.
     existing = rng.random(n) < 0.4
     signup_day = np.where(
         existing,
@@ -176,20 +179,82 @@ def make_customers(
         rng.uniform(0, max(n_days - 14, 1), size=n),
     )
     signup_channel = _choice_rows(rng, params.weights("signup_channel", CHANNELS)[persona])
+
+    # Names and phones from the small pools.
+    surname = pools.surnames[rng.integers(0, len(pools.surnames), n)]
+    given = np.where(
+        female,
+        pools.female[rng.integers(0, len(pools.female), n)],
+        pools.male[rng.integers(0, len(pools.male), n)],
+    )
+    name = surname + given if locale == "zh_CN" else given + " " + surname
+    phone = _unique_phones(rng, n, locale, cities["area_code"].to_numpy()[city_idx])
+
+    # Member numbers grow with signup time: sort customers by signup.
+    order = np.argsort(signup_day, kind="stable")
+    end = start + pd.Timedelta(days=n_days - 1)
+    days_old = np.floor(age[order] * 365.25).astype(np.int64) + rng.integers(0, 365, n)
+    last_day = end.to_datetime64().astype("datetime64[D]")
+    birth = (last_day - days_old).astype("datetime64[ns]")
+    birth_idx = pd.DatetimeIndex(birth)
+    age_years = (end.year - birth_idx.year) - (
+        (end.month < birth_idx.month) | ((end.month == birth_idx.month) & (end.day < birth_idx.day))
+    )
+    first_day = start.to_datetime64().astype("datetime64[D]")
+    signup_date = (first_day + np.floor(signup_day[order]).astype(np.int64)).astype(
+        "datetime64[ns]"
+    )
+    customers = pd.DataFrame(
+        {
+            "customer_id": np.arange(100001, 100001 + n, dtype=np.int64),
+            "name": _strings(pa.array(name[order], type=pa.string())),
+            "gender": _vocabulary(["male", "female"], female[order].astype(np.int64)),
+            "birth_date": birth,
+            "age": np.asarray(age_years, dtype=np.int64),
+            "city": _vocabulary(cities["city"], city_idx[order]),
+            "city_tier": tier[order].astype(np.int64),
+            "phone": _strings(pa.array(phone[order]).cast(pa.string())),
+            "signup_date": signup_date,
+            "signup_channel": _vocabulary(CHANNELS, signup_channel[order]),
+            "member_level": _vocabulary(["regular"], np.zeros(n, dtype=np.int64)),  # set later
+            "household_size": household[order].astype(np.int64),
+            "has_children": has_children[order],
+            "income_band": _vocabulary(INCOME_BANDS, income[order]),
+            "home_store_id": home_store[order],
+        },
+        copy=False,
+    )
+    membership = Membership(
+        persona=persona[order], existing=existing[order], signup_day=signup_day[order]
+    )
+    return customers, membership
+
+
+def make_latent(params: Params, membership: Membership, rng: np.random.Generator) -> Latent:
+    """Hidden traits and purchase parameters of each member, drawn from the persona."""
+    P = params.personas
+    persona = membership.persona
+    n = len(persona)
+    col = {c: P[c].to_numpy()[persona] for c in P.columns if P[c].dtype.kind in "fi"}
+
+    # Latent traits: persona mean plus individual variation.
+    means = P[[f"trait_{t}" for t in TRAITS]].to_numpy()[persona]
+    traits = means + rng.normal(0.0, 0.8, size=(n, len(TRAITS)))
+
+    existing = membership.existing
     never_buys = (~existing) & (rng.random(n) < 0.03)
     first_delay = rng.exponential(1.5, size=n)
-    begin_day = np.where(existing, 0.0, signup_day + first_delay)
+    begin_day = np.where(existing, 0.0, membership.signup_day + first_delay)
 
-    # --- purchase process (BG/NBD style): rate ~ Gamma, dropout ~ Beta, per persona
+    # Purchase process (BG/NBD style): rate ~ Gamma, dropout ~ Beta, per persona.
     loyal = traits[:, TRAITS.index("loyalty")] - means[:, TRAITS.index("loyalty")]
     mean_rate = 1.0 / col["order_gap_days"]
     rate = rng.gamma(col["rate_shape"], mean_rate / col["rate_shape"])
     a = col["dropout_mean"] * col["dropout_concentration"]
     b = (1 - col["dropout_mean"]) * col["dropout_concentration"]
-    dropout = rng.beta(a, b) * np.exp(-0.3 * loyal)
-    dropout = np.clip(dropout, 1e-4, 0.95)
+    dropout = np.clip(rng.beta(a, b) * np.exp(-0.3 * loyal), 1e-4, 0.95)
 
-    # --- preferences: Dirichlet around the persona's mix, tilted by the individual's traits
+    # Preferences: Dirichlet around the persona's mix, tilted by the individual's traits.
     channel_p = _dirichlet_rows(
         rng, params.weights("channel", CHANNELS)[persona] * col["channel_concentration"][:, None]
     )
@@ -202,77 +267,38 @@ def make_customers(
             tilt[:, j] = np.exp(weight * (traits[:, t] - means[:, t]))
     category_p = _dirichlet_rows(rng, base * tilt * col["category_concentration"][:, None])
     price = traits[:, TRAITS.index("price")] - means[:, TRAITS.index("price")]
-    coupon_p = np.clip(col["coupon_rate"] * np.exp(0.5 * price), 0.0, 0.9)
-    loyalty_p = np.clip(col["brand_loyalty"] + 0.08 * loyal, 0.0, 0.95)
-    trial_only = rng.random(n) < col["trial_only"]
     mission_p = _dirichlet_rows(
         rng, params.weights("mission", list(params.missions.index))[persona] * 20.0
     )
+    return Latent(
+        persona=persona,
+        traits=traits,
+        rate=rate,
+        dropout=dropout,
+        channel_p=channel_p,
+        category_p=category_p,
+        coupon_p=np.clip(col["coupon_rate"] * np.exp(0.5 * price), 0.0, 0.9),
+        loyalty_p=np.clip(col["brand_loyalty"] + 0.08 * loyal, 0.0, 0.95),
+        begin_day=begin_day,
+        existing=existing,
+        never_buys=never_buys,
+        trial_only=rng.random(n) < col["trial_only"],
+        mission_p=mission_p,
+    )
 
-    # --- names and phones
-    surname = pools.surnames[rng.integers(0, len(pools.surnames), n)]
-    given = np.where(
-        female,
-        pools.female[rng.integers(0, len(pools.female), n)],
-        pools.male[rng.integers(0, len(pools.male), n)],
-    )
-    if locale == "zh_CN":
-        name = pd.Series(surname).str.cat(pd.Series(given))
-    else:
-        name = pd.Series(given).str.cat(pd.Series(surname), sep=" ")
-    phone = _unique_phones(rng, n, locale, cities["area_code"].to_numpy()[city_idx])
 
-    # Member numbers grow with signup time: sort customers by signup.
-    order = np.argsort(signup_day, kind="stable")
-    end = start + pd.Timedelta(days=n_days - 1)
-    birth = (
-        end
-        - pd.to_timedelta(np.floor(age[order] * 365.25), unit="D")
-        - pd.to_timedelta(rng.integers(0, 365, n), unit="D")
-    )
-    birth = pd.DatetimeIndex(birth).normalize()
-    age_years = (end.year - birth.year) - (
-        (end.month < birth.month) | ((end.month == birth.month) & (end.day < birth.day))
-    )
-    customers = pd.DataFrame(
-        {
-            "customer_id": np.arange(100001, 100001 + n, dtype=np.int64),
-            "name": name.to_numpy()[order],
-            "gender": np.where(female[order], "female", "male"),
-            "birth_date": birth,
-            "age": np.asarray(age_years, dtype=np.int64),
-            "city": city[order],
-            "city_tier": tier[order].astype(np.int64),
-            "phone": phone[order],
-            "signup_date": (start + pd.to_timedelta(np.floor(signup_day[order]), unit="D")),
-            "signup_channel": np.asarray(CHANNELS, dtype=object)[signup_channel[order]],
-            "member_level": "regular",  # set from spend once orders exist
-            "household_size": household[order].astype(np.int64),
-            "has_children": has_children[order],
-            "income_band": np.asarray(INCOME_BANDS, dtype=object)[income[order]],
-            "home_store_id": home_store[order],
-        }
-    )
-    latent = Latent(
-        persona=persona[order],
-        traits=traits[order],
-        rate=rate[order],
-        dropout=dropout[order],
-        channel_p=channel_p[order],
-        category_p=category_p[order],
-        coupon_p=coupon_p[order],
-        loyalty_p=loyalty_p[order],
-        begin_day=begin_day[order],
-        existing=existing[order],
-        never_buys=never_buys[order],
-        trial_only=trial_only[order],
-        mission_p=mission_p[order],
-    )
-    return customers, latent
+def _strings(values: pa.Array):
+    """pandas' string column from an Arrow array (no per-row Python objects)."""
+    return pd.Series(values, dtype="str").array
+
+
+def _vocabulary(words, codes: np.ndarray):
+    """A string column holding ``words[codes]``, built by Arrow's take (fast for millions)."""
+    return _strings(pa.array(list(words), type=pa.string()).take(pa.array(codes)))
 
 
 def _unique_phones(rng: np.random.Generator, n: int, locale: str, area_codes) -> np.ndarray:
-    """Distinct mobile numbers as digit strings (11 digits in China, 10 in the US)."""
+    """Distinct mobile numbers as integers (11 digits in China, 10 in the US)."""
     if locale == "zh_CN":
         prefix = ZH_MOBILE_PREFIXES[rng.integers(0, len(ZH_MOBILE_PREFIXES), n)].astype(np.int64)
         number = prefix * 10**8 + rng.integers(0, 10**8, n)
@@ -281,9 +307,8 @@ def _unique_phones(rng: np.random.Generator, n: int, locale: str, area_codes) ->
         number = area * 10**7 + rng.integers(2 * 10**6, 10**7, n)
     # Resolve the rare collisions by redrawing until every number is distinct.
     while True:
-        _, first = np.unique(number, return_index=True)
-        dup = np.setdiff1d(np.arange(n), first)
+        dup = np.flatnonzero(pd.Series(number).duplicated().to_numpy())
         if len(dup) == 0:
             break
         number[dup] = (number[dup] // 10**7) * 10**7 + rng.integers(2 * 10**6, 10**7, len(dup))
-    return number.astype(str).astype(object)
+    return number

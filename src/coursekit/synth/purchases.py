@@ -113,23 +113,33 @@ def draw_order_times(latent: Latent, intensity: Intensity, rng: np.random.Genera
     value = c_begin[owner] + pos * (c_end[owner] - c_begin[owner])
     repeat_days = intensity.inverse(latent.persona[owner], value)
 
-    first = np.flatnonzero(new & can_buy)
-    customer = np.concatenate([first, owner])
-    day = np.concatenate([begin[first], repeat_days])
-    order = np.lexsort((day, customer))
-    customer, day = customer[order], day[order]
+    # Lay the orders out customer by customer (first order, then repeats in time order):
+    # already sorted by (customer, day), so no sort of millions of rows is needed.
+    first_flag = (new & can_buy).astype(np.int64)
+    counts = first_flag + kept
+    starts = np.cumsum(counts) - counts
+    customer = np.repeat(np.arange(n), counts)
+    day = np.empty(len(customer))
+    first = np.flatnonzero(first_flag)
+    day[starts[first]] = begin[first]
+    rank = np.arange(len(owner)) - np.repeat(np.cumsum(kept) - kept, kept)
+    day[starts[owner] + first_flag[owner] + rank] = repeat_days
 
+    ends = last_order_day(customer, day, n)
+    # Leaving right after an order on the very last day happens after the data ends: such
+    # a customer is still alive at the end of the window.
+    alive = alive | (np.floor(ends) >= T - 1)
     churn_day = np.full(n, np.nan)
-    ends = _last_day(customer, day, n)
     churn_day[~alive] = ends[~alive]
     return OrderTimes(customer=customer, day=day, alive=alive, churn_day=churn_day)
 
 
-def _last_day(customer: np.ndarray, day: np.ndarray, n: int) -> np.ndarray:
+def last_order_day(customer: np.ndarray, day: np.ndarray, n: int) -> np.ndarray:
+    """Each customer's last day (nan if none), for arrays sorted by customer then day."""
     last = np.full(n, np.nan)
     if len(customer):
-        # customer/day are sorted by customer then day: the last row of each run wins.
-        last[customer] = day
+        run_end = np.flatnonzero(np.append(customer[1:] != customer[:-1], True))
+        last[customer[run_end]] = day[run_end]
     return last
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # int, nint (nullable int), float, str, bool, datetime, date
+    kind: str  # int, nint (nullable int), float, str, code (categorical), bool, datetime, date
     en: str
     zh: str
 
@@ -137,12 +137,17 @@ TABLES: dict[str, Table] = {
             ),
             (
                 "channel",
-                "str",
+                "code",
                 "store / app / mini_program / group_buy (community 接龙)",
                 "渠道：门店 / APP / 小程序 / 社群接龙团购",
             ),
             ("order_ts", "datetime", "Local time of the order", "下单时间（当地时间）"),
-            ("status", "str", "completed / returned / cancelled", "状态：已完成 / 已退货 / 已取消"),
+            (
+                "status",
+                "code",
+                "completed / returned / cancelled",
+                "状态：已完成 / 已退货 / 已取消",
+            ),
             (
                 "gross_amount",
                 "float",
@@ -153,7 +158,7 @@ TABLES: dict[str, Table] = {
             ("net_amount", "float", "Amount paid: gross minus discount", "实付金额（元）"),
             (
                 "coupon_id",
-                "str",
+                "code",
                 "Coupon used (empty if none); CMP... are campaign coupons",
                 "使用的优惠券（空表示未使用）；CMP 开头为营销活动券",
             ),
@@ -178,7 +183,7 @@ TABLES: dict[str, Table] = {
             ("event_ts", "datetime", "Local time", "事件时间"),
             (
                 "event_type",
-                "str",
+                "code",
                 "view / search / add_to_cart / purchase",
                 "事件类型：浏览 / 搜索 / 加购 / 购买",
             ),
@@ -295,6 +300,10 @@ def conform(df: pd.DataFrame, name: str) -> pd.DataFrame:
     missing = [c for c in table.names if c not in df.columns]
     if missing:
         raise ValueError(f"table {name!r} lacks columns {missing}")
+    if list(df.columns) == table.names and all(
+        _has_kind(df[c.name], c.kind) for c in table.columns
+    ):
+        return df  # already conforming: skip a copy of a table of tens of millions of rows
     out = {}
     for col in table.columns:
         s = df[col.name]
@@ -310,10 +319,41 @@ def conform(df: pd.DataFrame, name: str) -> pd.DataFrame:
             s = pd.to_datetime(s).astype("datetime64[ns]")
         elif col.kind == "date":
             s = pd.to_datetime(s).dt.normalize().astype("datetime64[ns]")
+        elif col.kind == "code":
+            # Low-cardinality codes of big tables: categorical (far less memory than
+            # strings), with the categories present, in alphabetical order.
+            s = s.astype("category").cat.remove_unused_categories()
+            s = s.cat.reorder_categories(sorted(s.cat.categories))
         elif col.kind == "str":
             s = s.astype("str")  # pandas' string dtype; missing values stay missing
         out[col.name] = s.reset_index(drop=True)
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)
+
+
+def _has_kind(s: pd.Series, kind: str) -> bool:
+    """True when ``s`` already has exactly the dtype ``conform`` would give it."""
+    dtype = s.dtype
+    if kind == "int":
+        return dtype == np.int64
+    if kind == "nint":
+        return dtype == "Int64"
+    if kind == "float":
+        return dtype == np.float64
+    if kind == "bool":
+        return dtype == np.bool_
+    if kind in ("datetime", "date"):
+        if dtype != "datetime64[ns]":
+            return False
+        present = s.dropna()
+        return kind == "datetime" or bool((present == present.dt.normalize()).all())
+    if kind == "code":
+        if not isinstance(dtype, pd.CategoricalDtype):
+            return False
+        cats = list(dtype.categories)
+        return cats == sorted(cats) and len(cats) == len(pd.unique(s.cat.codes[s.cat.codes >= 0]))
+    if kind == "str":
+        return isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan
+    return False
 
 
 def _to_bool(s: pd.Series) -> pd.Series:

@@ -20,7 +20,7 @@ from coursekit.synth.campaigns import assign_and_apply, plan_campaigns
 from coursekit.synth.catalog import make_products
 from coursekit.synth.orders import make_orders
 from coursekit.synth.params import LOCALES, TRAITS, load_params
-from coursekit.synth.population import make_customers, make_stores, name_pools
+from coursekit.synth.population import make_customers, make_latent, make_stores, name_pools
 from coursekit.synth.purchases import draw_order_times, make_intensity
 from coursekit.synth.schema import TABLES, conform
 from coursekit.synth.survey import make_survey
@@ -219,15 +219,16 @@ def generate_world(
     pools = name_pools(locale, seed)
     stores = make_stores(params, locale, _stream(seed, "stores"), pools)
     products = make_products(params, locale, _stream(seed, "products"))
-    customers, latent = make_customers(
+    customers, membership = make_customers(
         params, n, start_ts, n_days, locale, _stream(seed, "customers"), pools, stores
     )
+    latent = make_latent(params, membership, _stream(seed, "latent"))
     bar.update()
 
     intensity = make_intensity(params, days)
     times = draw_order_times(latent, intensity, _stream(seed, "order_times"))
     campaigns = plan_campaigns(params, start_ts, n_days, locale)
-    signup_day = (customers["signup_date"] - start_ts).dt.days.to_numpy().astype(float)
+    signup_day = np.floor(membership.signup_day)
     times, assignments = assign_and_apply(
         campaigns, params, latent, signup_day, times, intensity, _stream(seed, "campaigns")
     )

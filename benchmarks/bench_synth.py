@@ -1,0 +1,143 @@
+"""Speed and memory of the synthetic world generator, measured in one run.
+
+    python benchmarks/bench_synth.py            # default world; 100k customers vs Faker per row
+    python benchmarks/bench_synth.py --large    # also 1,000,000 customers in memory (+ parquet)
+
+Targets (printed as ratios against them, never asserted by the test suite):
+- 100,000 customers: our customer table at least 50x faster than calling Faker per row;
+- --large: 1,000,000 customers (tens of millions of order lines) generated in memory in
+  under 90 s and under 8 GiB peak memory on 2 cores; writing them as Parquet is timed
+  separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def ours_customers(n: int, seed: int = 2026) -> pd.DataFrame:
+    """The generator's customer table (with the small Faker pools it samples from)."""
+    from coursekit.synth.params import load_params
+    from coursekit.synth.population import make_customers, make_stores, name_pools
+    from coursekit.synth.world import _stream
+
+    params = load_params()
+    pools = name_pools("zh_CN", seed)
+    stores = make_stores(params, "zh_CN", _stream(seed, "stores"), pools)
+    customers, _ = make_customers(
+        params, n, pd.Timestamp("2024-01-01"), 731, "zh_CN", _stream(seed, "customers"), pools,
+        stores,
+    )  # fmt: skip
+    return customers
+
+
+def naive_customers(n: int, seed: int = 2026) -> pd.DataFrame:
+    """The usual approach: one Faker call per row for each column."""
+    from faker import Faker
+
+    fake = Faker("zh_CN")
+    fake.seed_instance(seed)
+    rows = []
+    for i in range(n):
+        female = fake.boolean()
+        birth = fake.date_of_birth(minimum_age=18, maximum_age=80)
+        rows.append(
+            {
+                "customer_id": 100001 + i,
+                "name": fake.name_female() if female else fake.name_male(),
+                "gender": "female" if female else "male",
+                "birth_date": birth,
+                "age": 2025 - birth.year,
+                "city": fake.city_name(),
+                "city_tier": fake.random_int(1, 4),
+                "phone": fake.phone_number(),
+                "signup_date": fake.date_between("-3y", "today"),
+                "signup_channel": fake.random_element(["store", "app", "mini_program"]),
+                "member_level": fake.random_element(["regular", "silver", "gold"]),
+                "household_size": fake.random_int(1, 6),
+                "has_children": fake.boolean(),
+                "income_band": fake.random_element(["low", "middle", "high"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+LARGE_CHILD = r"""
+import json, sys, time
+from coursekit.synth import generate_world
+start = time.perf_counter()
+world = generate_world(n_customers=int(sys.argv[1]), seed=2026, progress=True)
+elapsed = time.perf_counter() - start
+peak = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+sizes = {"orders": len(world.orders), "order_items": len(world.order_items),
+         "web_events": len(world.web_events)}
+t = time.perf_counter()
+world.save(sys.argv[2], format="parquet", raw=False)
+write = time.perf_counter() - t
+print(json.dumps({"seconds": elapsed, "peak_gib": int(peak) / 2**20, "write_seconds": write,
+                  **sizes}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--large", action="store_true", help="also run 1,000,000 customers")
+    parser.add_argument("--customers", type=int, default=100_000, help="size of the table race")
+    args = parser.parse_args()
+
+    from coursekit.synth import generate_world
+
+    world, gen = timed(generate_world)
+    _, raw = timed(lambda: world.raw.files())
+    with tempfile.TemporaryDirectory() as tmp:
+        world._raw = None  # time a fresh save, raw exports included
+        _, save = timed(world.save, Path(tmp) / "default")
+    print("default world (5,000 customers, 2 years)")
+    print(f"  generate tables       {gen:7.2f} s   ({len(world.orders):,} orders)")
+    print(f"  build raw exports     {raw:7.2f} s")
+    print(f"  save (csv + raw)      {save:7.2f} s")
+
+    n = args.customers
+    ours, t_ours = timed(ours_customers, n)
+    naive, t_naive = timed(naive_customers, n)
+    assert len(ours) == len(naive) == n
+    ratio = t_naive / t_ours
+    print(f"\ncustomer table, {n:,} rows")
+    print(f"  ours (pools, vectorized)   {t_ours:7.2f} s")
+    print(f"  naive (Faker per row)      {t_naive:7.2f} s")
+    print(f"  speed-up                   {ratio:7.1f}x   (target >= 50x: "
+          f"{'met' if ratio >= 50 else 'NOT met'})")  # fmt: skip
+
+    if args.large:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = subprocess.run(
+                [sys.executable, "-c", LARGE_CHILD, "1000000", str(Path(tmp) / "large")],
+                check=True, stdout=subprocess.PIPE, text=True,
+            )  # fmt: skip
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print("\n1,000,000 customers in memory (separate process, 2 cores)")
+        print(f"  orders {r['orders']:,}   order lines {r['order_items']:,}   "
+              f"web events {r['web_events']:,}")  # fmt: skip
+        print(f"  generate        {r['seconds']:7.1f} s   = {r['seconds'] / 90:.2f} of the 90 s "
+              f"budget ({'met' if r['seconds'] < 90 else 'NOT met'})")  # fmt: skip
+        print(f"  peak memory     {r['peak_gib']:7.2f} GiB = {r['peak_gib'] / 8:.2f} of the 8 GiB "
+              f"budget ({'met' if r['peak_gib'] < 8 else 'NOT met'})")  # fmt: skip
+        print(f"  write parquet   {r['write_seconds']:7.1f} s")
+
+
+if __name__ == "__main__":
+    main()
