@@ -24,3 +24,24 @@ def _fresh_course(tmp_path, monkeypatch):
     course.reset()
     yield
     course.reset()
+
+
+@pytest.fixture(scope="session")
+def small_world_dir(tmp_path_factory):
+    """A second, small world with another seed, saved with its raw exports.
+
+    Exercise checks are tested on it as well as on the default world, so a check that
+    hard-coded an answer of the default data would fail here.
+    """
+    from coursekit.synth import generate_world
+
+    path = tmp_path_factory.mktemp("worlds") / "small"
+    generate_world(n_customers=600, seed=7).save(path)
+    return path
+
+
+@pytest.fixture(params=["default", "small"])
+def course_world(request):
+    """course.setup() on a world (per test: the autouse fixture resets the course)."""
+    path = DATASETS if request.param == "default" else request.getfixturevalue("small_world_dir")
+    return course.setup(data=path, quiet=True)

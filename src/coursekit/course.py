@@ -17,6 +17,7 @@ Data is found in this order:
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,7 +93,17 @@ def lang() -> str:
     if _state.lang is not None:
         return _state.lang
     env = os.environ.get("COURSEKIT_LANG", "").strip().lower()
-    return _normalize_lang(env) if env else "en"
+    if not env:
+        return "en"
+    try:
+        return _normalize_lang(env)
+    except ValueError:
+        # A typo in the environment must not break every check: say so, use English.
+        warnings.warn(
+            f"COURSEKIT_LANG={env!r} is not a known language (en, zh); using English",
+            stacklevel=2,
+        )
+        return "en"
 
 
 def set_lang(value: str) -> str:
