@@ -14,14 +14,18 @@ from hypothesis import strategies as st
 
 from coursekit.methods import rfm as rfm_methods
 from coursekit.methods.rfm import (
+    PLAYS,
     SEGMENT_RULES,
     SEGMENTS,
     VALUE_TIERS,
+    action_table,
+    play_customers,
     revenue_concentration,
     rfm_scores,
     rfm_segments,
     rfm_table,
     segment_map,
+    segment_summary,
     segment_table,
     tie_aware_score,
     top_share,
@@ -788,3 +792,157 @@ def test_public_names():
     }
     for name in rfm_methods.__all__:
         assert hasattr(rfm_methods, name)
+
+
+# --------------------------------------------------------------------------- actions
+
+
+@pytest.fixture
+def segmented() -> pd.DataFrame:
+    """Five customers in three segments, as rfm_segments leaves them."""
+    scores = pd.DataFrame(
+        {
+            "recency_days": [2, 5, 300, 400, 10],
+            "frequency": [20, 12, 9, 1, 15],
+            "monetary": [500.0, 300.0, 120.0, 30.0, 50.0],
+            "r_score": [5, 5, 1, 1, 4],
+            "f_score": [5, 4, 4, 1, 5],
+            "m_score": [5, 4, 3, 1, 4],
+        },
+        index=pd.Index([11, 12, 13, 14, 15], name="customer_id"),
+    )
+    return rfm_segments(scores)
+
+
+def test_fixture_segments(segmented):
+    assert segmented["segment"].astype(str).tolist() == [
+        "Champions",
+        "Champions",
+        "At Risk",
+        "Lost",
+        "Champions",
+    ]
+
+
+def test_plays_cover_every_segment_exactly_once():
+    named = [name for play in PLAYS for name in play.segments]
+    assert sorted(named) == sorted(s.name for s in SEGMENTS)
+    assert len(named) == len(set(named))
+    assert [p.code for p in PLAYS] == ["vip_care", "nurture", "win_back", "reactivate", "review"]
+    assert all(p.name_en and p.name_zh for p in PLAYS)
+
+
+def test_plays_follow_the_value_tiers():
+    tiers = {s.name: s.value_tier for s in SEGMENTS}
+    plays = {p.code: p for p in PLAYS}
+    assert {tiers[name] for name in plays["vip_care"].segments} == {"high_value"}
+    assert {tiers[name] for name in plays["win_back"].segments} == {"churned"}
+    assert {tiers[name] for name in plays["reactivate"].segments} == {"churned"}
+
+
+def test_segment_summary_hand_case(segmented):
+    summary = segment_summary(segmented)
+    assert summary.index.tolist() == ["Champions", "At Risk", "Lost"]  # course order
+    assert summary.index.name == "segment"
+    assert summary["customers"].tolist() == [3, 1, 1]
+    assert summary["customer_share"].tolist() == pytest.approx([0.6, 0.2, 0.2])
+    assert summary["revenue"].tolist() == pytest.approx([850.0, 120.0, 30.0])
+    assert summary["revenue_share"].tolist() == pytest.approx([0.85, 0.12, 0.03])
+    assert summary.loc["Champions", "avg_recency_days"] == pytest.approx(17 / 3)
+    assert summary.loc["Champions", "avg_frequency"] == pytest.approx(47 / 3)
+    assert summary.loc["Champions", "avg_monetary"] == pytest.approx(850 / 3)
+    assert summary["customers"].dtype == "int64"
+
+
+def test_segment_summary_by_value_tier(segmented):
+    summary = segment_summary(segmented, by="value_tier")
+    assert summary.index.tolist() == ["high_value", "churned"]
+    assert summary["customers"].tolist() == [3, 2]
+    assert summary["revenue_share"].sum() == pytest.approx(1.0)
+
+
+def test_segment_summary_accepts_plain_text_in_course_order(segmented):
+    plain = segmented.assign(segment=segmented["segment"].astype(str))
+    pd.testing.assert_frame_equal(segment_summary(plain), segment_summary(segmented))
+    odd = plain.assign(segment=["Zeta", "Champions", "Lost", "Lost", "Alpha"])
+    assert segment_summary(odd).index.tolist() == ["Champions", "Lost", "Alpha", "Zeta"]
+
+
+def test_segment_summary_on_generated_segments_adds_up():
+    rng = np.random.default_rng(3)
+    rfm = pd.DataFrame(
+        {
+            "recency_days": rng.integers(1, 400, 300),
+            "frequency": rng.integers(1, 30, 300),
+            "monetary": rng.gamma(2.0, 200.0, 300),
+        }
+    )
+    segmented = rfm_segments(rfm_scores(rfm))
+    summary = segment_summary(segmented)
+    assert summary["customers"].sum() == 300
+    assert summary["revenue"].sum() == pytest.approx(rfm["monetary"].sum())
+    assert summary["customer_share"].sum() == pytest.approx(1.0)
+    assert (summary["customers"] > 0).all()
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        (lambda s: segment_summary(s, by="persona"), ValueError, "by must be"),
+        (lambda s: segment_summary(s.drop(columns="monetary")), KeyError, "monetary"),
+        (lambda s: segment_summary(s.iloc[0:0]), ValueError, "empty"),
+        (lambda s: segment_summary(s["segment"]), TypeError, "DataFrame"),
+    ],
+)
+def test_segment_summary_refuses_bad_input(segmented, change, error, message):
+    with pytest.raises(error, match=message):
+        change(segmented)
+
+
+def test_action_table(segmented):
+    table = action_table(segmented)
+    assert table.index.tolist() == ["Champions", "At Risk", "Lost"]
+    assert table.columns.tolist() == [
+        "name_zh",
+        "value_tier",
+        "play",
+        "customers",
+        "customer_share",
+        "revenue_share",
+        "avg_monetary",
+        "action",
+    ]
+    assert table["play"].tolist() == ["VIP care", "Win-back offer", "Low-cost reactivation"]
+    assert table.loc["At Risk", "name_zh"] == "流失风险客户"
+    assert table.loc["At Risk", "value_tier"] == "churned"
+    assert table.loc["Lost", "action"] == segment_table().loc["Lost", "action_en"]
+    assert table["customers"].tolist() == [3, 1, 1]
+
+
+def test_action_table_in_chinese(segmented):
+    table = action_table(segmented, lang="zh")
+    assert table["play"].tolist() == ["VIP 关怀", "挽回优惠", "低成本唤醒"]
+    assert table.loc["Champions", "action"] == segment_table().loc["Champions", "action_zh"]
+
+
+def test_action_table_refuses_unknown_segments_and_languages(segmented):
+    with pytest.raises(ValueError, match="unknown segment"):
+        action_table(segmented.assign(segment="VIPs"))
+    with pytest.raises(ValueError, match="lang"):
+        action_table(segmented, lang="fr")
+
+
+def test_play_customers(segmented):
+    assert play_customers(segmented, "vip_care").tolist() == [11, 12, 15]
+    assert play_customers(segmented, "win_back").tolist() == [13]
+    assert play_customers(segmented, "reactivate").tolist() == [14]
+    assert play_customers(segmented, "nurture").tolist() == []
+    assert play_customers(segmented, "win_back").name == "customer_id"
+    with pytest.raises(ValueError, match="unknown play"):
+        play_customers(segmented, "winback")
+
+
+def test_public_names_of_the_action_helpers():
+    assert {"PLAYS", "Play", "segment_summary", "action_table", "play_customers"} <= set(
+        rfm_methods.__all__
+    )

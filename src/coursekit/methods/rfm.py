@@ -52,6 +52,13 @@ Value tiers (:data:`VALUE_TIERS`): ``high_value`` 高价值, ``potential`` 潜�
 流失; ``churned`` is exactly the customers with ``r_score`` <= 2. Segments and tiers are
 ordered categoricals, from most to least valuable (the order of :data:`SEGMENTS` and
 :data:`VALUE_TIERS`).
+
+**Actions.** Each segment carries a suggested action (:func:`segment_table`), and the
+segments fall into five plays (:data:`PLAYS`): VIP care (Champions, Loyal), nurture (the
+potential segments), a win-back offer (Can't Lose Them, At Risk), low-cost reactivation
+(Hibernating, Lost) and review (Others). :func:`segment_summary` gives the size and value
+of each segment or tier, :func:`action_table` the first action table, and
+:func:`play_customers` the customer list of one play.
 """
 
 from __future__ import annotations
@@ -66,20 +73,25 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "PLAYS",
     "RFM_COLUMNS",
     "SCORE_COLUMNS",
     "SEGMENTS",
     "SEGMENT_RULES",
     "SEGMENT_SCALE",
     "VALUE_TIERS",
+    "Play",
     "Segment",
     "SegmentRule",
     "ValueTier",
+    "action_table",
+    "play_customers",
     "revenue_concentration",
     "rfm_scores",
     "rfm_segments",
     "rfm_table",
     "segment_map",
+    "segment_summary",
     "segment_table",
     "tie_aware_score",
     "top_share",
@@ -586,6 +598,139 @@ def segment_table() -> pd.DataFrame:
         ]
     )
     return table.set_index("segment")
+
+
+# --------------------------------------------------------------------------- actions
+
+
+@dataclass(frozen=True)
+class Play:
+    """A kind of treatment (营销动作) and the segments that get it: the action table's rows
+    collapse into these few plays, which is what a marketing budget is split by."""
+
+    code: str
+    name_en: str
+    name_zh: str
+    segments: tuple[str, ...]
+
+
+#: The plays, in the order the budget conversation takes them (most valuable first).
+PLAYS: tuple[Play, ...] = (
+    Play("vip_care", "VIP care", "VIP 关怀", ("Champions", "Loyal")),
+    Play(
+        "nurture",
+        "Nurture",
+        "培育",
+        ("Potential Loyalist", "New", "Promising", "Need Attention", "About to Sleep"),
+    ),
+    Play("win_back", "Win-back offer", "挽回优惠", ("Can't Lose Them", "At Risk")),
+    Play("reactivate", "Low-cost reactivation", "低成本唤醒", ("Hibernating", "Lost")),
+    Play("review", "Review one by one", "逐一查看", ("Others",)),
+)
+
+_PLAY_OF_SEGMENT = {name: play for play in PLAYS for name in play.segments}
+_SUMMARY_KEYS = ("segment", "value_tier")
+
+
+def segment_summary(segmented: pd.DataFrame, by: str = "segment") -> pd.DataFrame:
+    """Size and value of each segment (or value tier): who they are and what they bring.
+
+    Args:
+        segmented: one row per customer with ``recency_days``, ``frequency``, ``monetary``
+            and the ``by`` column, e.g. ``rfm_segments(rfm_scores(rfm))``.
+        by: ``"segment"`` or ``"value_tier"``.
+
+    Returns:
+        One row per group that has customers, in the categorical order (most valuable
+        first), indexed by ``by`` (plain strings): ``customers``, ``customer_share``,
+        ``revenue`` (sum of ``monetary``), ``revenue_share``, ``avg_recency_days``,
+        ``avg_frequency`` and ``avg_monetary``. Shares are fractions of all customers
+        and of all revenue.
+    """
+    if by not in _SUMMARY_KEYS:
+        raise ValueError(f"by must be one of {list(_SUMMARY_KEYS)}, got {by!r}")
+    _require_columns(segmented, (*RFM_COLUMNS, by), "segmented")
+    if len(segmented) == 0:
+        raise ValueError("segmented is empty: no customers to summarise")
+    groups = segmented[by]
+    if not isinstance(groups.dtype, pd.CategoricalDtype):
+        # Plain text from a hand-made table: keep the course's order where names are known.
+        known = list(_SEGMENT_NAMES if by == "segment" else _TIER_CODES)
+        extra = sorted(set(groups.dropna().astype(str)) - set(known))
+        groups = pd.Categorical(groups.astype("string"), categories=known + extra, ordered=True)
+    grouped = segmented[list(RFM_COLUMNS)].groupby(groups, observed=True, sort=True)
+    summary = pd.DataFrame(
+        {
+            "customers": grouped.size().astype("int64"),
+            "revenue": grouped["monetary"].sum().astype("float64"),
+            "avg_recency_days": grouped["recency_days"].mean(),
+            "avg_frequency": grouped["frequency"].mean(),
+            "avg_monetary": grouped["monetary"].mean(),
+        }
+    )
+    total_revenue = float(segmented["monetary"].sum())
+    summary.insert(1, "customer_share", summary["customers"] / len(segmented))
+    summary.insert(
+        3,
+        "revenue_share",
+        summary["revenue"] / total_revenue if total_revenue else np.nan,
+    )
+    summary.index = pd.Index(summary.index.astype(str), name=by)
+    return summary
+
+
+def action_table(segmented: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The first action table: for each segment with customers, its play and action.
+
+    Args:
+        segmented: as for :func:`segment_summary` (with a ``segment`` column).
+        lang: ``"en"`` or ``"zh"``, the language of the ``play`` and ``action`` texts.
+
+    Returns:
+        One row per segment that has customers, most valuable first, indexed by
+        ``segment``: ``name_zh``, ``value_tier``, ``play``, ``customers``,
+        ``customer_share``, ``revenue_share``, ``avg_monetary`` and ``action``.
+    """
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+    summary = segment_summary(segmented, by="segment")
+    unknown = sorted(set(summary.index) - set(_SEGMENT_NAMES))
+    if unknown:
+        raise ValueError(f"unknown segment name(s) {unknown}; use the names of SEGMENTS")
+    names = segment_table().loc[summary.index]
+    plays = [_PLAY_OF_SEGMENT[name] for name in summary.index]
+    table = pd.DataFrame(
+        {
+            "name_zh": names["name_zh"].to_numpy(),
+            "value_tier": names["value_tier"].to_numpy(),
+            "play": [play.name_en if lang == "en" else play.name_zh for play in plays],
+            "customers": summary["customers"].to_numpy(),
+            "customer_share": summary["customer_share"].to_numpy(),
+            "revenue_share": summary["revenue_share"].to_numpy(),
+            "avg_monetary": summary["avg_monetary"].to_numpy(),
+            "action": names[f"action_{lang}"].to_numpy(),
+        },
+        index=summary.index,
+    )
+    return table
+
+
+def play_customers(segmented: pd.DataFrame, play: str) -> pd.Index:
+    """The customers a play is for, e.g. ``play_customers(segmented, "win_back")``.
+
+    Args:
+        segmented: one row per customer (indexed by customer id) with a ``segment`` column.
+        play: a code of :data:`PLAYS`.
+
+    Returns:
+        The index labels (customer ids) of the customers in the play's segments, sorted.
+    """
+    plays = {p.code: p for p in PLAYS}
+    if play not in plays:
+        raise ValueError(f"unknown play {play!r}; choose one of {list(plays)}")
+    _require_columns(segmented, ("segment",), "segmented")
+    chosen = segmented.index[segmented["segment"].isin(plays[play].segments).to_numpy()]
+    return chosen.sort_values()
 
 
 # --------------------------------------------------------------------------- concentration
