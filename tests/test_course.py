@@ -37,7 +37,7 @@ def test_environment_variable_then_nearest_datasets(tmp_path, monkeypatch, small
     monkeypatch.setenv("COURSEKIT_DATA", str(small_world_dir))
     assert course.setup(quiet=True).source == "env"
     monkeypatch.delenv("COURSEKIT_DATA")
-    nested = ROOT / "notebooks"
+    nested = ROOT / "src" / "coursekit"  # any folder below the repository root
     monkeypatch.chdir(nested)
     info = course.setup(quiet=True)
     assert info.source == "datasets" and info.path == DATASETS
