@@ -169,3 +169,38 @@ def test_personas_are_data_not_code():
         assert set(params.profiles[dimension].index) == set(params.personas.index)
     truth_personas = set(generate_world(300, seed=2).truth["persona"])
     assert truth_personas <= set(params.personas.index)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_customers": 0}, "must be positive"),
+        ({"n_customers": -3}, "must be positive"),
+        ({"n_customers": 2.5}, "whole number"),
+        ({"n_customers": "100"}, "whole number"),
+        ({"n_customers": True}, "whole number"),
+        ({"seed": -1}, "non-negative"),
+        ({"seed": 1.5}, "non-negative"),
+        ({"start": "2025-01-01", "end": "2024-12-31"}, "must be after"),
+        ({"start": "2025-01-01", "end": "2025-01-01"}, "must be after"),
+        ({"start": "not a date"}, "must be dates"),
+        ({"locale": "de_DE"}, "unknown locale"),
+    ],
+)
+def test_bad_parameters_are_clear_errors(kwargs, message):
+    from coursekit.synth import GeneratorInputError
+
+    with pytest.raises(GeneratorInputError, match=message):
+        generate_world(**{"n_customers": 10, **kwargs})
+
+
+def test_save_refuses_what_would_lose_data(small_world, tmp_path):
+    from coursekit.synth import GeneratorInputError
+
+    target = tmp_path / "afile"
+    target.write_text("mine")
+    with pytest.raises(GeneratorInputError, match="is a file"):
+        small_world.save(target)
+    with pytest.raises(GeneratorInputError, match="unknown format"):
+        small_world.save(tmp_path / "x", format="xlsx")
+    assert target.read_text() == "mine" and not (tmp_path / "x").exists()
