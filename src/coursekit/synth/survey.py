@@ -26,7 +26,9 @@ def make_survey(
     rng: np.random.Generator,
 ) -> pd.DataFrame:
     n = len(customers)
-    z = (latent.traits - latent.traits.mean(axis=0)) / latent.traits.std(axis=0)
+    spread = latent.traits.std(axis=0)
+    spread = np.where(spread > 0, spread, 1.0)  # a one-member world has no spread
+    z = (latent.traits - latent.traits.mean(axis=0)) / spread
     lo, hi = int(n_days * WAVE[0]), max(int(n_days * WAVE[1]), int(n_days * WAVE[0]) + 1)
     day = rng.integers(lo, hi, n)
     signup = ((customers["signup_date"] - start).dt.days).to_numpy()
