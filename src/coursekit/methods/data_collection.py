@@ -2,21 +2,45 @@
 
 From the raw exports of a world (``datasets/raw/``) to one customer view (CDP):
 
-1. read each export as it really comes (GBK CSV, JSON lines, Excel, chat text, survey CSV);
-2. clean it: phone numbers, mixed date formats, duplicates, test orders, returns and
-   cancellations, quantities keyed in wrongly;
-3. resolve identities: every member id, card, app account and phone to one
-   ``customer_id`` (the earliest registration of a person wins);
-4. report data quality per source, and derive a first tag table (标签体系).
+1. read each export as it really comes: the GBK-encoded POS CSV with Chinese headers
+   (:func:`read_pos_export`, :func:`read_pos`), JSON-lines online orders with epoch
+   milliseconds in UTC (:func:`read_online_orders`), the Excel CRM list
+   (:func:`read_crm`), the group-buy chat text (:func:`parse_group_buy`) and the survey
+   export (:func:`read_survey_export`);
+2. clean it: phone numbers (:func:`normalize_phone`), mixed date formats
+   (:func:`parse_mixed_dates`), duplicates and test orders
+   (:func:`clean_online_orders`), training receipts, walk-ins and returns
+   (:func:`pos_receipts`), quantities keyed in wrongly (:func:`wrong_quantities`),
+   free-text quantities (:func:`parse_quantity`);
+3. resolve identities: every member id, card and phone to one ``customer_id``, the
+   earliest registration of a person (:func:`resolve_members`, :func:`identity_map`);
+4. report data quality per source (:func:`quality_report`) and derive a first tag table
+   (标签体系) from rules kept as data (:data:`TAG_RULES`, :func:`customer_tags`).
 
-``integrate(raw_dir, products, stores)`` runs all of it and rebuilds the clean
-``customers``, ``orders``, ``order_items`` and ``survey`` tables of the world exactly.
+``integrate(raw_dir, products, stores, survey_items)`` runs steps 1-3 and rebuilds the
+clean ``customers``, ``orders``, ``order_items`` and ``survey`` tables of the world exactly.
+
+**The tag rules** (:data:`TAG_RULES`; orders after the snapshot date are ignored):
+
+====================  ============  ======================================================
+tag                   中文          rule
+====================  ============  ======================================================
+``has_children``      有孩家庭      the CRM says children live in the household (有无子女)
+``prefers_online``    偏好线上      more than half of the completed orders were placed on
+                                    the app or the mini-program
+``group_buy_member``  社群团购用户  at least one community group-buy (接龙) order, any status
+``coupon_user``       用券客户      at least one completed order paid with a coupon
+``lapsed``            沉睡客户      no completed order in the 90 days before the snapshot
+                                    (recency_days > 90, as in module 02); customers who
+                                    never completed an order are lapsed too
+====================  ============  ======================================================
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +48,28 @@ import numpy as np
 import pandas as pd
 
 from coursekit.synth.schema import conform
+
+SOURCES = ("crm", "pos", "online", "group_buy", "survey")
+ONLINE_CHANNELS = ("app", "mini_program")
+CHANNELS = ("store", "app", "mini_program", "group_buy")
+
+# ------------------------------------------------------------------------------ the world
+
+
+def world_parameters(data_dir: str | Path) -> dict:
+    """The parameters of a dataset (``MANIFEST``): seed, start, end, locale, timezone.
+
+    The timezone is the chain's local time: online timestamps in UTC are converted to it.
+    """
+    from coursekit.synth.io import read_manifest
+
+    return dict(read_manifest(data_dir)["parameters"])
+
+
+def read_identity_key(path: str | Path) -> pd.DataFrame:
+    """The answer key ``raw/identity_key.csv``: source, source_key (text) and customer_id."""
+    return pd.read_csv(path, dtype={"source": str, "source_key": str, "customer_id": "int64"})
+
 
 # ------------------------------------------------------------------------------ phones
 
@@ -58,6 +104,8 @@ def country_of(timezone: str) -> str:
     return "CN" if timezone == "Asia/Shanghai" else "US"
 
 
+COUNTRY_CODE = {"CN": "86", "US": "1"}
+
 # ------------------------------------------------------------------------------ quantities
 
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
@@ -89,6 +137,10 @@ POS_RENAME = {
     "整单优惠": "order_discount", "实收金额": "order_net", "交易类型": "kind",
     "原小票号": "original_receipt",
 }  # fmt: skip
+#: POS columns that are identifiers: read as text, or receipt numbers lose their leading
+#: zeros and card numbers turn into floats (880113832366.0) that match nothing.
+POS_TEXT_COLUMNS = ("门店代码", "小票号", "会员卡号", "商品条码", "优惠券码", "原小票号")
+POS_SALE, POS_RETURN = "销售", "退货"
 CRM_RENAME = {
     "会员编号": "member_id", "会员卡号": "card", "姓名": "name", "手机号": "phone_raw",
     "性别": "gender_raw", "出生日期": "birth_raw", "所在城市": "city_raw",
@@ -96,24 +148,36 @@ CRM_RENAME = {
     "注册渠道": "signup_channel_raw", "会员等级": "level_raw", "家庭人数": "household_size",
     "有无子女": "children_raw", "月收入": "income_raw",
 }  # fmt: skip
-TEST_STORE_CODE = "S0000"
+TEST_STORE_CODE = "S0000"  # the training till: its receipts are not sales
+TEST_MARK = "测试"  # test orders (remark 测试订单) and the test group (【测试群】)
+
+
+def read_pos_export(path: str | Path) -> pd.DataFrame:
+    """The POS export exactly as exported: GBK, Chinese headers, identifiers as text."""
+    return pd.read_csv(path, encoding="gbk", dtype=dict.fromkeys(POS_TEXT_COLUMNS, str))
+
+
+def prepare_pos(export: pd.DataFrame) -> pd.DataFrame:
+    """English column names and parsed times for a POS export read by :func:`read_pos_export`.
+
+    The till software changed its date format mid-way (``2024/3/5 09:15:00``, later
+    ``2025-07-01 09:15:00``), so the times are parsed with ``format="mixed"``.
+    """
+    pos = export.rename(columns=POS_RENAME)
+    pos["ts"] = pd.to_datetime(pos["ts"], format="mixed")
+    return pos
 
 
 def read_pos(path: str | Path) -> pd.DataFrame:
-    """The POS export: GBK-encoded, Chinese headers; ids kept as text, times parsed."""
-    pos = pd.read_csv(
-        path, encoding="gbk", dtype={"小票号": str, "会员卡号": str, "商品条码": str,
-                                     "原小票号": str, "门店代码": str, "优惠券码": str},
-    )  # fmt: skip
-    pos = pos.rename(columns=POS_RENAME)
-    pos["ts"] = pd.to_datetime(pos["ts"], format="mixed")  # 2024/3/5 ... and 2025-07-01 ...
-    return pos
+    """The POS export with English column names; ids kept as text, times parsed."""
+    return prepare_pos(read_pos_export(path))
 
 
 def read_online_orders(path: str | Path, timezone: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """JSON-lines online orders: one row per order and one per item, local order times.
 
-    ``created_at`` is epoch **milliseconds** in UTC; it becomes the local wall-clock time.
+    ``created_at`` is epoch **milliseconds** in UTC; it becomes the local wall-clock time
+    ``order_ts`` (no timezone attached, like every time in the clean tables).
     """
     with open(path, encoding="utf-8") as fh:
         records = [json.loads(line) for line in fh if line.strip()]
@@ -125,12 +189,17 @@ def read_online_orders(path: str | Path, timezone: str) -> tuple[pd.DataFrame, p
     items = pd.json_normalize(records, record_path="items", meta=["order_no", "created_at"])
     if orders.empty:
         orders = pd.DataFrame(columns=["order_no", "created_at", "remark"])
-    orders["order_ts"] = (
-        pd.to_datetime(orders["created_at"], unit="ms", utc=True)
+    orders["order_ts"] = local_time(orders["created_at"], timezone)
+    return orders, items
+
+
+def local_time(epoch_ms, timezone: str) -> pd.Series:
+    """Epoch milliseconds (UTC) as local wall-clock times without a timezone attached."""
+    return (
+        pd.to_datetime(pd.Series(epoch_ms), unit="ms", utc=True)
         .dt.tz_convert(timezone)
         .dt.tz_localize(None)
     )
-    return orders, items
 
 
 def read_crm(path: str | Path) -> pd.DataFrame:
@@ -143,6 +212,56 @@ def read_crm(path: str | Path) -> pd.DataFrame:
 def read_survey_export(path: str | Path) -> pd.DataFrame:
     """The questionnaire export (UTF-8 with BOM), as exported."""
     return pd.read_csv(path, encoding="utf-8-sig", dtype={"手机号": str})
+
+
+# ------------------------------------------------------------------------------ cleaning
+
+
+def wrong_quantities(pos: pd.DataFrame) -> pd.Series:
+    """True for POS lines whose quantity was keyed in by hand wrongly.
+
+    The till computes the amount itself, so quantity x unit price differing from the
+    amount means the quantity is wrong (a 2 typed as 203), not the amount.
+    """
+    return pd.Series(
+        ~np.isclose(pos["quantity"] * pos["unit_price"], pos["amount"]), index=pos.index
+    )
+
+
+def pos_receipts(pos: pd.DataFrame) -> pd.DataFrame:
+    """One row per sale receipt of a member, from :func:`read_pos` lines.
+
+    Left out: receipts of the training till (``S0000``), walk-in receipts without a member
+    card, and return receipts (交易类型 退货). ``returned`` marks sale receipts that came
+    back later (a return receipt names them in 原小票号).
+
+    Returns:
+        receipt_no, store_code, ts, card, lines and returned, in receipt order.
+    """
+    real = pos[(pos["store_code"] != TEST_STORE_CODE) & pos["card"].notna()]
+    sales = real[real["kind"] == POS_SALE]
+    returned = set(real.loc[real["kind"] == POS_RETURN, "original_receipt"])
+    receipts = sales.groupby("receipt_no", sort=False).agg(
+        store_code=("store_code", "first"),
+        ts=("ts", "first"),
+        card=("card", "first"),
+        lines=("receipt_no", "size"),
+    )
+    receipts["returned"] = receipts.index.isin(returned)
+    return receipts.reset_index()
+
+
+def clean_online_orders(orders: pd.DataFrame) -> pd.DataFrame:
+    """Online orders without repeated exports and without test orders.
+
+    A sync retry exported some orders twice (the same ``order_no``); QA placed test orders
+    with real accounts, marked only by the remark (测试订单).
+    """
+    return orders[~orders.duplicated("order_no") & ~_is_test_order(orders)]
+
+
+def _is_test_order(orders: pd.DataFrame) -> pd.Series:
+    return orders["remark"].astype("str").str.contains(TEST_MARK, na=False)
 
 
 # ------------------------------------------------------------------------------ group buy
@@ -197,6 +316,11 @@ def parse_group_buy(path: str | Path) -> pd.DataFrame:
     out["order_ts"] = pd.to_datetime(out["date"] + " " + out["time"])
     out["quantity"] = out["quantity_text"].map(parse_quantity).astype("Int64")
     return out
+
+
+def is_test_group(lines: pd.DataFrame) -> pd.Series:
+    """True for participant lines of the test group used to set up the 接龙 tool."""
+    return lines["group"].str.contains(TEST_MARK, na=False)
 
 
 # ------------------------------------------------------------------------------ CRM
@@ -264,19 +388,82 @@ def identity_map(members: pd.DataFrame) -> pd.DataFrame:
     return key.drop_duplicates(["source", "source_key"])[["source", "source_key", "customer_id"]]
 
 
+# ------------------------------------------------------------------------------ quality
+
+#: The columns of :func:`quality_report`, in order, and what each counts.
+QUALITY_COLUMNS = {
+    "rows": "rows in the export (CRM registrations, POS lines, online records, 接龙 "
+    "participant lines, survey submissions)",
+    "duplicates": "rows repeating another: exact duplicate CRM rows, online orders exported "
+    "twice, earlier survey submissions superseded by a later one",
+    "test_rows": "test and training rows: the test store, test orders, the test group",
+    "missing": "rows with an empty or invalid identifier or required field (POS lines "
+    "without a member card; CRM registrations without a valid phone, birth date or gender)",
+    "unmatched": "rows that cannot be attributed to a member (no card, unknown card or "
+    "phone, survey respondents who are not members)",
+    "merged": "CRM registrations merged into an earlier registration of the same person",
+    "fixed": "values repaired: POS quantities keyed in wrongly",
+    "kept": "rows that reach the customer view: rows - duplicates - test_rows - unmatched "
+    "(CRM: the people, rows - duplicates - merged)",
+    "match_rate": "share of the real rows (rows - duplicates - test_rows) attributed to a "
+    "member; empty for the CRM, which is the member list itself",
+}
+
+
+def quality_report(counts: Integration | pd.DataFrame | Iterable[Mapping]) -> pd.DataFrame:
+    """The data-quality report: one row per source, the columns of :data:`QUALITY_COLUMNS`.
+
+    Args:
+        counts: an :class:`Integration` (its ``counts``), or the counts each cleaning step
+            recorded: one record per source with ``source``, ``rows`` and any of
+            ``duplicates``, ``test_rows``, ``missing``, ``unmatched``, ``merged``, ``fixed``.
+    """
+    if isinstance(counts, Integration):
+        counts = counts.counts
+    frame = pd.DataFrame(counts if isinstance(counts, pd.DataFrame) else list(counts))
+    if "source" in frame.columns:
+        frame = frame.set_index("source")
+    counted = [c for c in QUALITY_COLUMNS if c not in ("kept", "match_rate")]
+    report = frame.reindex(columns=counted).fillna(0).astype("int64")
+    real = report["rows"] - report["duplicates"] - report["test_rows"]
+    is_crm = report.index == "crm"
+    report["kept"] = np.where(is_crm, real - report["merged"], real - report["unmatched"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = 1 - report["unmatched"] / real.where(real > 0)
+    report["match_rate"] = rate.where(~is_crm).round(4)
+    order = [s for s in SOURCES if s in report.index] + [
+        s for s in report.index if s not in SOURCES
+    ]
+    report = report.loc[order]
+    report.index.name = "source"
+    return report
+
+
 # ------------------------------------------------------------------------------ integrate
 
 
 @dataclass
 class Integration:
-    """The integrated customer view and what was dropped along the way."""
+    """The integrated customer view, and what each source lost along the way.
+
+    Attributes:
+        customers, orders, order_items, survey: the clean tables.
+        identities: every member id, card and phone with its ``customer_id``.
+        counts: per source, the rows read and the rows each cleaning step removed,
+            merged or fixed (see :func:`quality_report`).
+    """
 
     customers: pd.DataFrame
     orders: pd.DataFrame
     order_items: pd.DataFrame
     survey: pd.DataFrame
     identities: pd.DataFrame
-    quality: pd.DataFrame
+    counts: pd.DataFrame
+
+    @property
+    def quality(self) -> pd.DataFrame:
+        """The data-quality report (:func:`quality_report`)."""
+        return quality_report(self.counts)
 
 
 def integrate(
@@ -299,14 +486,14 @@ def integrate(
     """
     raw_dir = Path(raw_dir)
     country = country_of(timezone)
-    quality = []
+    counts = []
 
     crm = read_crm(raw_dir / "crm_members.xlsx")
     members = resolve_members(clean_crm(crm, country))
-    quality.append(
-        _quality("crm", len(crm), duplicates=len(crm) - len(members),
-                 merged=int((members["customer_id"] != members["member_id"]).sum()),
-                 missing=int(members[["phone", "birth_date", "gender"]].isna().any(axis=1).sum()))
+    counts.append(
+        _counts("crm", len(crm), duplicates=len(crm) - len(members),
+                merged=int((members["customer_id"] != members["member_id"]).sum()),
+                missing=int(members[["phone", "birth_date", "gender"]].isna().any(axis=1).sum()))
     )  # fmt: skip
     key = identity_map(members)
     by_card = key[key["source"] == "member_card"].set_index("source_key")["customer_id"]
@@ -314,12 +501,12 @@ def integrate(
     store_id = stores.set_index("store_code")["store_id"]
 
     pos_orders, pos_items, q = _integrate_pos(raw_dir, products, store_id, by_card)
-    quality.append(q)
+    counts.append(q)
     web_orders, web_items, q = _integrate_online(raw_dir, products, store_id, by_phone, timezone,
                                                  country)  # fmt: skip
-    quality.append(q)
+    counts.append(q)
     gb_orders, gb_items, q = _integrate_group_buy(raw_dir, products, store_id, by_phone, country)
-    quality.append(q)
+    counts.append(q)
 
     orders = pd.concat([pos_orders, web_orders, gb_orders], ignore_index=True)
     items = pd.concat([pos_items, web_items, gb_items], ignore_index=True)
@@ -331,7 +518,7 @@ def integrate(
     items = items.sort_values(["order_id", "_line"], kind="stable", ignore_index=True)
 
     survey, q = _integrate_survey(raw_dir, survey_items, by_phone, country)
-    quality.append(q)
+    counts.append(q)
 
     people = members[members["customer_id"] == members["member_id"]]
     customers = people[
@@ -347,13 +534,13 @@ def integrate(
         order_items=conform(items[item_cols], "order_items"),
         survey=conform(survey, "survey"),
         identities=key,
-        quality=pd.DataFrame(quality).set_index("source"),
+        counts=pd.DataFrame(counts),
     )
 
 
-def _quality(source, rows, **counts) -> dict:
-    base = {"source": source, "rows": rows, "duplicates": 0, "test_rows": 0, "unmatched": 0,
-            "missing": 0, "merged": 0, "fixed": 0}  # fmt: skip
+def _counts(source, rows, **counts) -> dict:
+    base = {"source": source, "rows": rows, "duplicates": 0, "test_rows": 0, "missing": 0,
+            "unmatched": 0, "merged": 0, "fixed": 0}  # fmt: skip
     base.update(counts)
     return base
 
@@ -364,14 +551,13 @@ def _integrate_pos(raw_dir, products, store_id, by_card):
     test = pos["store_code"] == TEST_STORE_CODE
     walk_in = pos["card"].isna()
     pos = pos[~test & ~walk_in].copy()
-    # A quantity keyed in by hand: the till's amount is right, the quantity is not.
-    wrong = ~np.isclose(pos["quantity"] * pos["unit_price"], pos["amount"])
+    wrong = wrong_quantities(pos)
     pos.loc[wrong, "quantity"] = (pos.loc[wrong, "amount"] / pos.loc[wrong, "unit_price"]).round()
     pos["customer_id"] = by_card.reindex(pos["card"]).to_numpy()
     unmatched = pos["customer_id"].isna()
     pos = pos[~unmatched]
-    sales = pos[pos["kind"] == "销售"]
-    returned = set(pos.loc[pos["kind"] == "退货", "original_receipt"])
+    sales = pos[pos["kind"] == POS_SALE]
+    returned = set(pos.loc[pos["kind"] == POS_RETURN, "original_receipt"])
     head = sales.drop_duplicates("receipt_no")
     orders = pd.DataFrame(
         {
@@ -399,9 +585,9 @@ def _integrate_pos(raw_dir, products, store_id, by_card):
             "line_amount": sales["amount"],
         }
     )
-    q = _quality("pos", n, test_rows=int(test.sum()),
-                 unmatched=int(walk_in.sum() + unmatched.sum()),
-                 fixed=int(wrong.sum()))  # fmt: skip
+    q = _counts("pos", n, test_rows=int(test.sum()), missing=int((walk_in & ~test).sum()),
+                unmatched=int((walk_in & ~test).sum() + unmatched.sum()),
+                fixed=int(wrong.sum()))  # fmt: skip
     return orders, items, q
 
 
@@ -409,9 +595,10 @@ def _integrate_online(raw_dir, products, store_id, by_phone, timezone, country):
     orders, items = read_online_orders(raw_dir / "online_orders.jsonl", timezone)
     n = len(orders)
     dup = orders.duplicated("order_no")
-    test = orders["remark"].astype("str").str.contains("测试", na=False)
-    orders = orders[~dup & ~test].copy()
-    orders["customer_id"] = by_phone.reindex(normalize_phone(orders["mobile"], country)).to_numpy()
+    test = _is_test_order(orders)
+    orders = clean_online_orders(orders).copy()
+    phone = normalize_phone(orders["mobile"], country)
+    orders["customer_id"] = by_phone.reindex(phone).to_numpy()
     unmatched = orders["customer_id"].isna()
     orders = orders[~unmatched]
     status = {"FINISHED": "completed", "REFUNDED": "returned", "CANCELLED": "cancelled"}
@@ -443,17 +630,18 @@ def _integrate_online(raw_dir, products, store_id, by_phone, timezone, country):
             "line_amount": (items["qty"] * items["price"]).round(2),
         }
     )
-    q = _quality("online", n, duplicates=int(dup.sum()), test_rows=int((test & ~dup).sum()),
-                 unmatched=int(unmatched.sum()))  # fmt: skip
+    q = _counts("online", n, duplicates=int(dup.sum()), test_rows=int((test & ~dup).sum()),
+                missing=int(phone.isna().sum()), unmatched=int(unmatched.sum()))  # fmt: skip
     return out, line_items, q
 
 
 def _integrate_group_buy(raw_dir, products, store_id, by_phone, country):
     lines = parse_group_buy(raw_dir / "group_buy_chains.txt")
     n = len(lines)
-    test = lines["group"].str.contains("测试")
+    test = is_test_group(lines)
     lines = lines[~test].copy()
-    lines["customer_id"] = by_phone.reindex(normalize_phone(lines["phone_raw"], country)).to_numpy()
+    phone = normalize_phone(lines["phone_raw"], country)
+    lines["customer_id"] = by_phone.reindex(phone).to_numpy()
     unmatched = lines["customer_id"].isna()
     lines = lines[~unmatched].reset_index(drop=True)
     product_of = products.set_index("name")["product_id"]
@@ -483,7 +671,8 @@ def _integrate_group_buy(raw_dir, products, store_id, by_phone, country):
             "line_amount": amount,
         }
     )
-    q = _quality("group_buy", n, test_rows=int(test.sum()), unmatched=int(unmatched.sum()))
+    q = _counts("group_buy", n, test_rows=int(test.sum()), missing=int(phone.isna().sum()),
+                unmatched=int(unmatched.sum()))  # fmt: skip
     return orders, items, q
 
 
@@ -514,6 +703,142 @@ def _integrate_survey(raw_dir, survey_items, by_phone, country):
     for item, question in zip(survey_items["item"], questions, strict=True):
         out[item] = latest[question].map(LIKERT_SCORES).astype("int64")
     out = out.sort_values("customer_id", ignore_index=True)
-    q = _quality("survey", n, duplicates=int(n - len(raw.drop_duplicates("phone"))),
-                 unmatched=int(unmatched.sum()))  # fmt: skip
+    q = _counts("survey", n, duplicates=int(n - len(raw.drop_duplicates("phone"))),
+                missing=int(raw["phone"].isna().sum()),
+                unmatched=int(unmatched.sum()))  # fmt: skip
     return out, q
+
+
+# ------------------------------------------------------------------------------ tags
+
+LAPSED_DAYS = 90
+
+
+@dataclass(frozen=True)
+class TagRule:
+    """One rule of the tag system (标签体系), as data.
+
+    Attributes:
+        tag: the column name in the tag table.
+        zh: the tag's Chinese name.
+        kind: how the rule is evaluated:
+            ``"attribute"``: a boolean column of the customers table (``column``);
+            ``"any_order"``: at least one order passing the filters;
+            ``"channel_share"``: more than ``min_share`` of the filtered orders were placed
+            in ``channels``;
+            ``"no_recent_order"``: no filtered order in the ``days`` days before the
+            snapshot (recency_days > days); customers without such an order qualify.
+        en: the rule in words.
+        column: for ``"attribute"``.
+        statuses: which orders count (None: every status).
+        channels: for ``"any_order"`` a filter, for ``"channel_share"`` the channels whose
+            share is measured.
+        coupon: for ``"any_order"``: only orders paid with a coupon.
+        min_share: for ``"channel_share"``.
+        days: for ``"no_recent_order"``.
+    """
+
+    tag: str
+    zh: str
+    kind: str
+    en: str
+    column: str | None = None
+    statuses: tuple[str, ...] | None = ("completed",)
+    channels: tuple[str, ...] | None = None
+    coupon: bool = False
+    min_share: float = 0.5
+    days: int = LAPSED_DAYS
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("attribute", "any_order", "channel_share", "no_recent_order"):
+            raise ValueError(f"tag rule {self.tag!r}: unknown kind {self.kind!r}")
+        if self.kind == "attribute" and not self.column:
+            raise ValueError(f"tag rule {self.tag!r}: an attribute rule needs a column")
+        if self.kind == "channel_share" and not self.channels:
+            raise ValueError(f"tag rule {self.tag!r}: a channel share needs channels")
+
+
+TAG_RULES: tuple[TagRule, ...] = (
+    TagRule("has_children", "有孩家庭", "attribute",
+            "children live in the household (CRM 有无子女)", column="has_children"),
+    TagRule("prefers_online", "偏好线上", "channel_share",
+            "more than half of the completed orders on the app or mini-program",
+            channels=ONLINE_CHANNELS, min_share=0.5),
+    TagRule("group_buy_member", "社群团购用户", "any_order",
+            "at least one community group-buy order, any status",
+            statuses=None, channels=("group_buy",)),
+    TagRule("coupon_user", "用券客户", "any_order",
+            "at least one completed order paid with a coupon", coupon=True),
+    TagRule("lapsed", "沉睡客户", "no_recent_order",
+            f"no completed order in the {LAPSED_DAYS} days before the snapshot",
+            days=LAPSED_DAYS),
+)  # fmt: skip
+
+
+def tag_rules(rules: Sequence[TagRule] = TAG_RULES) -> pd.DataFrame:
+    """The rule table for reading: tag, Chinese name, source table and the rule in words."""
+    return pd.DataFrame(
+        {
+            "tag": [r.tag for r in rules],
+            "zh": [r.zh for r in rules],
+            "source": ["customers" if r.kind == "attribute" else "orders" for r in rules],
+            "rule": [r.en for r in rules],
+        }
+    )
+
+
+def default_snapshot(orders: pd.DataFrame) -> pd.Timestamp:
+    """The day after the last order date in ``orders`` (as in module 02)."""
+    return pd.Timestamp(orders["order_ts"].max()).normalize() + pd.Timedelta(days=1)
+
+
+def customer_tags(
+    customers: pd.DataFrame,
+    orders: pd.DataFrame,
+    snapshot_date=None,
+    rules: Sequence[TagRule] = TAG_RULES,
+) -> pd.DataFrame:
+    """The tag table: one row per customer, one boolean column per rule.
+
+    Args:
+        customers: the clean customers table (every customer gets a row).
+        orders: the clean orders table, all statuses (each rule picks its orders).
+        snapshot_date: the date the tags describe; orders on or after it are ignored.
+            Default: the day after the last order date (:func:`default_snapshot`).
+        rules: the rules, :data:`TAG_RULES` by default.
+
+    Returns:
+        customer_id and one column per rule's ``tag``, sorted by customer_id.
+    """
+    snapshot = (
+        default_snapshot(orders)
+        if snapshot_date is None
+        else pd.Timestamp(snapshot_date).normalize()
+    )
+    ids = pd.Index(np.sort(customers["customer_id"].to_numpy()), name="customer_id")
+    seen = orders[orders["order_ts"] < snapshot]
+    out = pd.DataFrame(index=ids)
+    for rule in rules:
+        out[rule.tag] = _evaluate(rule, customers, seen, snapshot).reindex(ids).astype(bool)
+    return out.reset_index()
+
+
+def _evaluate(rule: TagRule, customers, orders, snapshot) -> pd.Series:
+    if rule.kind == "attribute":
+        return customers.set_index("customer_id")[rule.column].fillna(False).astype(bool)
+    ids = customers["customer_id"]
+    chosen = orders if rule.statuses is None else orders[orders["status"].isin(rule.statuses)]
+    if rule.kind == "any_order":
+        if rule.channels is not None:
+            chosen = chosen[chosen["channel"].isin(rule.channels)]
+        if rule.coupon:
+            chosen = chosen[chosen["coupon_id"].notna()]
+        return pd.Series(ids.isin(chosen["customer_id"]).to_numpy(), index=ids)
+    if rule.kind == "channel_share":
+        in_channels = chosen["channel"].isin(rule.channels).astype(float)
+        share = in_channels.groupby(chosen["customer_id"]).mean()
+        return (share > rule.min_share).reindex(ids, fill_value=False)
+    # no_recent_order: recency in whole days from the last order date to the snapshot
+    last = chosen.groupby("customer_id")["order_ts"].max().dt.normalize()
+    recency = (snapshot - last).dt.days
+    return (recency > rule.days).reindex(ids, fill_value=True)
