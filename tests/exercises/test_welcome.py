@@ -7,6 +7,7 @@ of an answer a trainee is likely to give, and that the model solutions really so
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,7 @@ from coursekit.exercises import welcome
 from coursekit.exercises.welcome import PROBLEMS, q1, q2, q3, q4
 
 ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = [ROOT / "solutions" / "00_welcome.ipynb", ROOT / "notebooks" / "00_welcome.ipynb"]
 
 
 def notebook_tables() -> dict[str, pd.DataFrame]:
@@ -34,6 +36,17 @@ def test_module_follows_the_conventions():
     assert [p.id for p in PROBLEMS] == ["welcome.q1", "welcome.q2", "welcome.q3", "welcome.q4"]
     assert welcome.____ is engine_blank
     assert all(problem.mistakes and len(problem.texts()) >= 4 for problem in PROBLEMS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.parent.name)
+def test_every_problem_is_checked_in_the_notebook(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    sources = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
+    for problem in PROBLEMS:
+        assert f"{problem.name}.check()" in sources, (
+            f"{path.name}: no cell `{problem.name}.check()`"
+        )
+        assert any(f"{problem.var} = " in source for source in sources), problem.var
 
 
 # ---------------------------------------------------------------------------- every world
