@@ -30,16 +30,15 @@ MONTH_FORMAT = "%Y-%m"  # month labels such as "2025-11"
 # ---------------------------------------------------------------------------- references
 
 
-def completed_orders(orders: pd.DataFrame | None = None) -> pd.DataFrame:
+def completed_orders() -> pd.DataFrame:
     """Orders that count as sales: status "completed" (not returned, not cancelled)."""
-    orders = course.load("orders") if orders is None else orders
+    orders = course.load("orders")
     return orders[orders["status"] == "completed"]
 
 
-def customers_per_tier(customers: pd.DataFrame | None = None) -> pd.Series:
+def customers_per_tier() -> pd.Series:
     """Number of members per city tier (1 first-tier ... 4 third-tier and below)."""
-    customers = course.load("customers") if customers is None else customers
-    return customers["city_tier"].value_counts().sort_index()
+    return course.load("customers")["city_tier"].value_counts().sort_index()
 
 
 def channel_share(
@@ -92,9 +91,7 @@ def _tiers_from_orders(distinct: bool) -> pd.Series:
 
 
 def _share_in_percent(expected) -> float:
-    completed = completed_orders()
-    mini = completed.loc[completed["channel"] == "mini_program", "net_amount"].sum()
-    return float(mini / completed["net_amount"].sum() * 100)
+    return channel_share(completed_orders()) * 100
 
 
 def _is_number(value) -> bool:
