@@ -49,6 +49,11 @@ class DataInfo:
     fingerprint: str
     locale: str | None = None
 
+    def __repr__(self) -> str:
+        # Short, for a notebook cell that ends with course.setup(): the line it printed
+        # already says where the data is.
+        return f"DataInfo(seed={self.seed}, customers={self.n_customers}, source={self.source!r})"
+
     def describe(self, lang: str = "en") -> str:
         n = f"{self.n_customers:,}" if self.n_customers is not None else "?"
         where = str(self.path) if self.path is not None else _MEMORY[lang]

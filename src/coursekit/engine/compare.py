@@ -123,7 +123,9 @@ def _fmt(value: Any) -> str:
         if (value != 0 and abs(value) < 1e-4) or abs(value) >= 1e15:
             return f"{value:.6g}"
         return repr(round(value, 6))
-    if isinstance(value, pd.Timestamp | pd.Timedelta | _dt.date | _dt.time | _dt.timedelta):
+    if isinstance(
+        value, pd.Timestamp | pd.Timedelta | pd.Period | _dt.date | _dt.time | _dt.timedelta
+    ):
         return str(value)
     if isinstance(value, decimal.Decimal | complex):
         return str(value)

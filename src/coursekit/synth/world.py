@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from coursekit import __version__
 from coursekit.fileio import atomic_directory
@@ -35,6 +34,14 @@ TIMEZONES = {"zh_CN": "Asia/Shanghai", "en_US": "Etc/GMT+5"}
 
 class GeneratorInputError(ValueError):
     """A parameter of ``generate_world`` or ``World.save`` is invalid (nothing was written)."""
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _stream(seed: int, name: str) -> np.random.Generator:
@@ -214,7 +221,14 @@ def generate_world(
     params = load_params()
     days = pd.date_range(start_ts, end_ts, freq="D")
     n_days = len(days)
-    bar = tqdm(total=7, desc="generating world", disable=not progress, unit="step")
+    # Plain tqdm, imported only when asked: tqdm.auto warns in kernels without ipywidgets,
+    # and course.setup() imports this module in every notebook.
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=7, desc="generating world", unit="step")
+    else:
+        bar = _NoBar()
 
     pools = name_pools(locale, seed)
     stores = make_stores(params, locale, _stream(seed, "stores"), pools)
