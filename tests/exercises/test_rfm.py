@@ -9,6 +9,9 @@ right mistake name.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,6 +27,9 @@ from coursekit.methods.rfm import (
     tie_aware_score,
     top_share,
 )
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = [ROOT / "solutions" / "02_rfm.ipynb", ROOT / "notebooks" / "02_rfm.ipynb"]
 
 
 @pytest.fixture
@@ -89,6 +95,29 @@ def test_the_named_mistakes_of_the_module_are_all_there():
         ("q5", "ties_split"),
         ("q6", "rules_last_match_wins"),
     } <= names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.parent.name)
+def test_every_problem_is_checked_in_the_notebook(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    sources = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
+    for problem in ex.PROBLEMS:
+        assert f"{problem.name}.check()" in sources, f"{path.name}: no `{problem.name}.check()`"
+        defines = (f"{problem.var} = ", f"def {problem.var}(")
+        assert any(d in source for source in sources for d in defines), problem.var
+    assert sources[-1] == 'course.progress("rfm")'
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("problem", ex.PROBLEMS, ids=lambda p: p.id)
+def test_each_mistake_is_explained_in_the_trainees_language(problem, lang, course_world):
+    course.set_lang(lang)
+    other = "zh" if lang == "en" else "en"
+    for mistake in problem.mistakes:
+        feedback = problem.check(mistake.produce(problem.expected()))
+        assert feedback.mistake == mistake.name
+        assert mistake.explanation(lang) in feedback.message
+        assert mistake.explanation(other) not in feedback.message
 
 
 CODE_SOLUTIONS = [p for p in ex.PROBLEMS if isinstance(p._solution, str)]
