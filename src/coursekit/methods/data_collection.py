@@ -5,8 +5,8 @@ From the raw exports of a world (``datasets/raw/``) to one customer view (CDP):
 1. read each export as it really comes: the GBK-encoded POS CSV with Chinese headers
    (:func:`read_pos_export`, :func:`read_pos`), JSON-lines online orders with epoch
    milliseconds in UTC (:func:`read_online_orders`), the Excel CRM list
-   (:func:`read_crm`), the group-buy chat text (:func:`parse_group_buy`) and the survey
-   export (:func:`read_survey_export`);
+   (:func:`read_crm_export`, :func:`read_crm`), the group-buy chat text
+   (:func:`parse_group_buy`) and the survey export (:func:`read_survey_export`);
 2. clean it: phone numbers (:func:`normalize_phone`), mixed date formats
    (:func:`parse_mixed_dates`), duplicates and test orders
    (:func:`clean_online_orders`), training receipts, walk-ins and returns
@@ -202,11 +202,15 @@ def local_time(epoch_ms, timezone: str) -> pd.Series:
     )
 
 
+def read_crm_export(path: str | Path) -> pd.DataFrame:
+    """The CRM member list as exported: every sheet, Chinese headers, card and phone as text."""
+    sheets = pd.read_excel(path, sheet_name=None, dtype={"会员卡号": str, "手机号": str})
+    return pd.concat(sheets.values(), ignore_index=True)
+
+
 def read_crm(path: str | Path) -> pd.DataFrame:
     """The CRM member list (all sheets), columns renamed, ids as text."""
-    sheets = pd.read_excel(path, sheet_name=None, dtype={"会员卡号": str, "手机号": str})
-    crm = pd.concat(sheets.values(), ignore_index=True).rename(columns=CRM_RENAME)
-    return crm
+    return read_crm_export(path).rename(columns=CRM_RENAME)
 
 
 def read_survey_export(path: str | Path) -> pd.DataFrame:
@@ -257,10 +261,11 @@ def clean_online_orders(orders: pd.DataFrame) -> pd.DataFrame:
     A sync retry exported some orders twice (the same ``order_no``); QA placed test orders
     with real accounts, marked only by the remark (测试订单).
     """
-    return orders[~orders.duplicated("order_no") & ~_is_test_order(orders)]
+    return orders[~orders.duplicated("order_no") & ~is_test_order(orders)]
 
 
-def _is_test_order(orders: pd.DataFrame) -> pd.Series:
+def is_test_order(orders: pd.DataFrame) -> pd.Series:
+    """True for online orders placed by QA: the remark says 测试 (测试订单，请勿发货)."""
     return orders["remark"].astype("str").str.contains(TEST_MARK, na=False)
 
 
@@ -595,7 +600,7 @@ def _integrate_online(raw_dir, products, store_id, by_phone, timezone, country):
     orders, items = read_online_orders(raw_dir / "online_orders.jsonl", timezone)
     n = len(orders)
     dup = orders.duplicated("order_no")
-    test = _is_test_order(orders)
+    test = is_test_order(orders)
     orders = clean_online_orders(orders).copy()
     phone = normalize_phone(orders["mobile"], country)
     orders["customer_id"] = by_phone.reindex(phone).to_numpy()

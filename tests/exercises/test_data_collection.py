@@ -1,0 +1,147 @@
+"""What is specific to the problems of module 01 (the generic checks are in test_all_problems).
+
+- each problem's solution, run the way the notebook runs it, passes on both worlds;
+- the trainee's route with no step skipped gives the reference, so every mistake differs
+  from the reference by exactly the step it skips;
+- wrong answers written in other ways than ``produce`` are still recognised (other
+  codecs, other wrong units, a Series of ints);
+- the shared raw data is read once per world.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coursekit import course
+from coursekit.exercises import data_collection as ex
+from coursekit.methods import data_collection as dc
+
+
+@pytest.fixture
+def notebook(course_world):
+    """The namespace the notebook builds before its exercises (setup and worked examples)."""
+    raw = course.data_dir() / "raw"
+    params = dc.world_parameters(course.data_dir())
+    ns = {
+        "pd": pd, "np": np, "re": re, "dc": dc, "course": course, "raw": raw,
+        "TZ": params["timezone"], "COUNTRY": dc.country_of(params["timezone"]),
+        "LAST_YEAR": pd.Timestamp(params["end"]).year,
+        "crm": pd.read_excel(raw / "crm_members.xlsx", sheet_name="会员列表",
+                             dtype={"会员卡号": str, "手机号": str}),
+        "gb": dc.parse_group_buy(raw / "group_buy_chains.txt"),
+        "orders": course.load("orders"), "customers": course.load("customers"),
+    }  # fmt: skip
+    ns["SNAPSHOT"] = dc.default_snapshot(ns["orders"])
+    return ns
+
+
+def run_solution(problem, ns):
+    exec(problem._solution, ns)  # the code shown by problem.solution()
+    return ns[problem.var]
+
+
+def test_every_solution_passes_in_notebook_order(notebook):
+    ns = notebook
+    for problem in ex.PROBLEMS[1:]:
+        answer = run_solution(problem, ns)
+        feedback = problem.check(answer)
+        assert feedback.status == "correct", f"{problem.id}:\n{feedback}"
+        if problem is ex.q4:  # the notebook continues with the reference reader
+            ns["online"] = dc.read_online_orders(ns["raw"] / "online_orders.jsonl", ns["TZ"])[0]
+    assert ex.q1.check("b").passed and ex.q1.check("d").mistake == "names_are_not_unique"
+
+
+def test_the_trainee_routes_without_a_skipped_step_give_the_reference(course_world):
+    pd.testing.assert_series_equal(ex._completed_by_hand(), ex.q9.expected())
+    pd.testing.assert_frame_equal(ex._tags_by_hand(), ex.q10.expected())
+    pd.testing.assert_series_equal(
+        ex._member_map_by_hand(), ex.q8.expected(), check_names=False, check_index_type=False
+    )
+    assert ex._count_receipts() == ex.q6.expected()
+    kept = ex._online_kept(repeats=False, tests=False).reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, ex.q5.expected().reset_index(drop=True), check_dtype=False)
+    # and our normalizer agrees with the answer key
+    crm = ex._crm_export()
+    normalized = dc.normalize_phone(crm["手机号"], ex._country())
+    pd.testing.assert_series_equal(normalized, ex.q3.expected(), check_names=False)
+
+
+@pytest.mark.parametrize(
+    "read_args",
+    [{"encoding": "latin-1"}, {"encoding": "utf-8", "encoding_errors": "ignore"},
+     {"encoding": "cp1252", "encoding_errors": "replace"}],
+)  # fmt: skip
+def test_pos_read_with_any_wrong_codec_is_mojibake(course_world, read_args):
+    wrong = pd.read_csv(course.data_dir() / "raw" / "pos_transactions.csv", **read_args)
+    feedback = ex.q2.check(wrong)
+    assert feedback.mistake == "gbk_read_as_utf8"
+    assert "GBK" in feedback.message
+
+
+def test_pos_read_all_as_text_or_renamed_is_not_mojibake(course_world):
+    path = course.data_dir() / "raw" / "pos_transactions.csv"
+    assert ex.q2.check(pd.read_csv(path, encoding="gbk", dtype=str)).passed
+    renamed = dc.read_pos_export(path).rename(columns=dc.POS_RENAME)
+    feedback = ex.q2.check(renamed)
+    assert not feedback.passed and feedback.mistake is None
+
+
+def test_online_orders_read_with_pandas_defaults_are_utc(course_world):
+    online = pd.read_json(course.data_dir() / "raw" / "online_orders.jsonl", lines=True)
+    # read_json turns created_at into datetimes by itself: UTC wall-clock times.
+    assert ex.q4.check(online.assign(order_ts=online["created_at"])).mistake == (
+        "utc_not_converted"
+    )
+    raw = pd.read_json(course.data_dir() / "raw" / "online_orders.jsonl", lines=True, dtype=False)
+    as_seconds = raw.assign(order_ts=pd.to_datetime(raw["created_at"], unit="s"))
+    feedback = ex.q4.check(as_seconds)
+    assert feedback.mistake == "ms_read_as_seconds" and "unit='ms'" in feedback.message
+    utc = raw.assign(order_ts=pd.to_datetime(raw["created_at"], unit="ms", utc=True))
+    assert ex.q4.check(utc).mistake == "timezone_left_attached"
+
+
+def test_phone_mistakes_are_told_apart(course_world):
+    typed = ex._crm_export()["手机号"]
+    assert ex.q3.check(typed).mistake == "country_code_kept"  # nothing done at all
+    code = dc.COUNTRY_CODE[ex._country()]
+    digits = typed.str.replace(r"\D", "", regex=True)
+    no_code = digits.str.slice(len(code)).where(digits.str.len() > 11 - (code == "1"), digits)
+    dashes = no_code.str.slice(0, 3) + "-" + no_code.str.slice(3)
+    assert ex.q3.check(dashes).mistake == "separators_kept"
+    as_numbers = ex.q3.expected().astype("int64")
+    feedback = ex.q3.check(as_numbers)
+    assert feedback.status == "incorrect" and feedback.mistake is None
+
+
+def test_member_map_with_text_ids_or_as_a_frame(course_world):
+    expected = ex.q8.expected()
+    frame = expected.rename_axis("会员编号").reset_index()
+    assert ex.q8.check(frame.set_index("会员编号")).passed
+    shuffled = expected.sample(frac=1, random_state=0)
+    assert ex.q8.check(shuffled).passed
+
+
+def test_quantity_parser_that_raises_on_chinese_gets_feedback(course_world):
+    feedback = ex.q7.check(lambda text: int(text.strip("份个x×+")))
+    assert feedback.status == "incorrect"
+    assert "ValueError" in feedback.message
+
+
+def test_feedback_in_chinese_names_the_mistake(course_world):
+    course.set_lang("zh")
+    wrong = ex.q9.mistakes[0].produce(ex.q9.expected())
+    feedback = ex.q9.check(wrong)
+    assert feedback.mistake == "returns_counted_as_sales" and "退货不算销售" in feedback.message
+
+
+def test_raw_exports_are_read_once_per_world(course_world, monkeypatch):
+    ex.q6.expected()
+    calls = []
+    monkeypatch.setattr(dc, "read_pos_export", lambda *a: calls.append(a) or pd.DataFrame())
+    course.setup(data=course.data_dir(), quiet=True)  # the same world again
+    assert ex.q6.check(ex.q6.expected()).passed
+    assert ex._pos_export() is not None and not calls
