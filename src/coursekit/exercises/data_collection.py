@@ -563,8 +563,8 @@ q4 = ValueProblem(
     solution=(
         "# dtype=False: read the values as they are (no guessing of dates or numbers)\n"
         'online = pd.read_json(raw / "online_orders.jsonl", lines=True, dtype=False)\n'
-        'online["order_ts"] = (pd.to_datetime(online["created_at"], unit="ms", utc=True)\n'
-        "                      .dt.tz_convert(TZ).dt.tz_localize(None))"
+        'utc = pd.to_datetime(online["created_at"], unit="ms", utc=True)\n'
+        "online = online.assign(order_ts=utc.dt.tz_convert(TZ).dt.tz_localize(None))"
     ),
 )
 
@@ -1160,12 +1160,13 @@ q9 = ValueProblem(
         'sold = pos.loc[member & (pos["交易类型"] == "销售"), "小票号"].drop_duplicates()\n'
         'finished = online_clean[online_clean["status"] == "FINISHED"]\n'
         'real_gb = gb[~gb["group"].str.contains("测试")]\n'
-        "completed_per_channel = pd.Series({\n"
+        "counts = {\n"
         '    "store": (~sold.isin(returned)).sum(),\n'
         '    "app": (finished["channel"] == "APP").sum(),\n'
         '    "mini_program": (finished["channel"] == "MINI_PROGRAM").sum(),\n'
         '    "group_buy": (real_gb["status"] == "completed").sum(),\n'
-        "})"
+        "}\n"
+        "completed_per_channel = pd.Series(counts)"
     ),
 )
 

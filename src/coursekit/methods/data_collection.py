@@ -530,6 +530,8 @@ def integrate(
         ["customer_id", "name", "gender", "birth_date", "city", "phone", "signup_date",
          "signup_channel", "member_level", "household_size", "has_children", "income_band"]
     ].sort_values("customer_id", ignore_index=True)  # fmt: skip
+    # the clean tables keep dates at nanosecond resolution (what read_excel gives varies)
+    customers = customers.astype({"birth_date": "datetime64[ns]", "signup_date": "datetime64[ns]"})
     order_cols = ["order_id", "customer_id", "store_id", "channel", "order_ts", "status",
                   "gross_amount", "discount_amount", "net_amount", "coupon_id"]  # fmt: skip
     item_cols = ["order_id", "product_id", "quantity", "unit_price", "line_amount"]
