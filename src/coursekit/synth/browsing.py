@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from coursekit.synth.catalog import pick_by_popularity
 from coursekit.synth.fastsort import first_positions, positions, stable_order
 from coursekit.synth.orders import _sorted_categorical, choice_by_owner
 from coursekit.synth.params import Params
@@ -136,18 +137,7 @@ def make_web_events(
 
 
 def _popular_product(rng, products: pd.DataFrame, params: Params, category: np.ndarray):
-    """A product of each given category, drawn by popularity."""
-    categories = list(params.categories.index)
-    codes = pd.Categorical(products["category"], categories=categories).codes
-    out = np.zeros(len(category), dtype=np.int64)
+    """The id of a product of each given category, drawn by popularity."""
     u = rng.random(len(category))
-    for j in range(len(categories)):
-        members = np.flatnonzero(codes == j)
-        sel = np.flatnonzero(category == j)
-        if len(members) == 0 or len(sel) == 0:
-            continue
-        w = products["popularity"].to_numpy()[members]
-        cdf = np.cumsum(w) / w.sum()
-        idx = members[np.minimum(np.searchsorted(cdf, u[sel]), len(members) - 1)]
-        out[sel] = products["product_id"].to_numpy()[idx]
-    return out
+    rows = pick_by_popularity(products, list(params.categories.index), category, u)
+    return products["product_id"].to_numpy()[rows]

@@ -63,3 +63,24 @@ def make_products(params: Params, locale: str, rng: np.random.Generator) -> pd.D
         popularity[idx] = 1.0 / ranks**1.1
     products["popularity"] = popularity
     return products
+
+
+def pick_by_popularity(
+    products: pd.DataFrame, categories: list[str], category: np.ndarray, u: np.ndarray
+) -> np.ndarray:
+    """Row of ``products`` for each draw: a product of its category, by popularity.
+
+    ``u`` holds one uniform per draw (inverse CDF of the popularity within the category),
+    so a fixed ``u`` gives a fixed product: that is how a customer's usual product works.
+    """
+    codes = pd.Categorical(products["category"], categories=categories).codes
+    popularity = products["popularity"].to_numpy()
+    rows = np.zeros(len(category), dtype=np.int32)
+    for j in range(len(categories)):
+        members = np.flatnonzero(codes == j)
+        sel = np.flatnonzero(category == j)
+        if len(members) == 0 or len(sel) == 0:
+            continue
+        cdf = np.cumsum(popularity[members]) / popularity[members].sum()
+        rows[sel] = members[np.minimum(np.searchsorted(cdf, u[sel]), len(members) - 1)]
+    return rows

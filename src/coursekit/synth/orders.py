@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from coursekit.synth.campaigns import SPEND_WINDOW_DAYS
+from coursekit.synth.catalog import pick_by_popularity
 from coursekit.synth.fastsort import run_starts, stable_order
 from coursekit.synth.params import CHANNELS, Params
 from coursekit.synth.population import Latent
@@ -232,16 +233,7 @@ def _make_items(rng, cust, persona, is_group, order_id, latent, products, params
     draw = rng.random(n_items)
     draw[loyal] = _habit_uniform(line_cust[loyal], category[loyal], int(rng.integers(0, 2**62)))
     del loyal, line_cust
-    product_cat = pd.Categorical(products["category"], categories=categories).codes
-    product_index = np.empty(n_items, dtype=np.int32)
-    for j in range(len(categories)):
-        members = np.flatnonzero(product_cat == j)
-        sel = np.flatnonzero(category == j)
-        if len(members) == 0 or len(sel) == 0:
-            continue
-        w = products["popularity"].to_numpy()[members]
-        cdf = np.cumsum(w) / w.sum()
-        product_index[sel] = members[np.minimum(np.searchsorted(cdf, draw[sel]), len(members) - 1)]
+    product_index = pick_by_popularity(products, categories, category, draw)
     del draw, category
 
     q_mean = P["quantity_mean"].to_numpy()[persona][line_order]
