@@ -13,8 +13,11 @@ TEST_STAMP    := $(VENV)/.installed-test
 
 .PHONY: lab test install install-test lint unit notebooks solutions build data bench constraints clean
 
+# In containers people often are root; JupyterLab then needs --allow-root to start.
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(RUNTIME_STAMP)
-	cd notebooks && ../$(BIN)/jupyter lab 00_welcome.ipynb
+	cd notebooks && ../$(BIN)/jupyter lab $(LAB_ROOT) 00_welcome.ipynb
 
 test: $(TEST_STAMP) lint unit notebooks
 
