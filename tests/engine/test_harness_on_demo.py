@@ -48,6 +48,11 @@ def test_garbage_gives_feedback(problem, world):
 
 
 @pytest.mark.parametrize("problem", demo.PROBLEMS, ids=lambda p: p.id)
+def test_answers_are_not_modified(problem, world):
+    harness.assert_answers_are_not_modified(problem)
+
+
+@pytest.mark.parametrize("problem", demo.PROBLEMS, ids=lambda p: p.id)
 def test_texts_are_bilingual(problem):
     harness.assert_texts_are_bilingual(problem)
 
@@ -123,3 +128,37 @@ def test_a_missing_translation_is_caught():
     problem._title = {"en": "Total", "zh": " "}  # construction validates; simulate a slip
     with pytest.raises(AssertionError, match="title has no 'zh' text"):
         harness.assert_texts_are_bilingual(problem)
+
+
+def test_a_checker_error_on_a_hostile_value_is_caught(demo_world):
+    class Fragile(ValueProblem):
+        def _judge(self, answer, expected):
+            if isinstance(answer, harness.Hostile):
+                raise RuntimeError("the checker touched the hostile object")
+            return _Judgement("incorrect", "no")
+
+    problem = Fragile(
+        id="broken.q3",
+        var="total",
+        title={"en": "Total", "zh": "合计"},
+        reference=lambda: 1.0,
+    )
+    with pytest.raises(AssertionError, match=r"broken\.q3 on Hostile"):
+        harness.assert_hostile_values_give_feedback(problem)
+
+
+def test_a_check_that_modifies_the_answer_is_caught(demo_world):
+    class Rounding(ValueProblem):
+        def _judge(self, answer, expected):
+            answer["amount"] = answer["amount"].round()  # a checker's slip: rounds in place
+            return super()._judge(answer, expected)
+
+    problem = Rounding(
+        id="broken.q4",
+        var="orders",
+        title={"en": "Orders", "zh": "订单"},
+        reference=lambda: course.load("orders"),
+        compare=FrameSpec(ignore_row_order=True),
+    )
+    with pytest.raises(AssertionError):
+        harness.assert_answers_are_not_modified(problem)

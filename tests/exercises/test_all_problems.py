@@ -6,7 +6,10 @@ For each problem in the ``PROBLEMS`` list of every ``coursekit.exercises.<module
 1. the reference answer passes its own check;
 2. every catalogued mistake is reported as incorrect *with its name*, and the reference
    itself matches no mistake;
-3. garbage input (hypothesis) gives feedback, never an exception nor a checker error;
+3. garbage input (hypothesis) gives feedback, never an exception nor a checker error,
+   and so do hostile values (an object whose ``__eq__``, ``repr`` and ``len`` raise, a
+   generator, an endless function, a million-row frame, duplicate column names);
+   checking never modifies the trainee's answer;
 4. every text (title, hints, mistakes, solution, options, rubric, model answer) exists in
    English and Chinese;
 5. checking before ``course.setup()`` gives the "run course.setup() first" message.
@@ -17,6 +20,8 @@ tests run them over a demo module too (``tests/engine/test_harness_on_demo.py``)
 """
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 import pandas as pd
@@ -117,6 +122,124 @@ def assert_garbage_gives_feedback(problem: Problem, max_examples: int = 20) -> N
         assert problem.check(value).status in ("incorrect", "not_attempted")
 
 
+class Hostile:
+    """An object every operation of which raises: equality, repr, len, truth, iteration."""
+
+    def __eq__(self, other):
+        raise RuntimeError("eq")
+
+    def __ne__(self, other):
+        raise RuntimeError("ne")
+
+    def __len__(self):
+        raise RuntimeError("len")
+
+    def __repr__(self):
+        raise RuntimeError("repr")
+
+    def __str__(self):
+        raise RuntimeError("str")
+
+    def __bool__(self):
+        raise RuntimeError("bool")
+
+    def __iter__(self):
+        raise RuntimeError("iter")
+
+    def __getattr__(self, name):
+        raise RuntimeError(name)
+
+    __hash__ = None
+
+
+def _one_item():
+    yield 1
+
+
+def endless(*args, **kwargs):
+    """A trainee's function that never returns."""
+    while True:
+        pass
+
+
+def hostile_values() -> list:
+    """Values chosen to break a naive checker (fresh objects on every call)."""
+    hostile_cells = pd.DataFrame({"customer_id": [Hostile(), Hostile()], "frequency": [1, 2]})
+    return [
+        None,
+        "",
+        "x",
+        b"bytes",
+        0,
+        -1,
+        float("nan"),
+        float("inf"),
+        [],
+        {},
+        set(),
+        object(),
+        Hostile(),
+        _one_item(),
+        endless,
+        lambda: None,
+        pd.DataFrame(),
+        pd.DataFrame({"customer_id": [np.nan] * 3, "recency_days": [np.nan] * 3}),
+        pd.DataFrame({"customer_id": np.arange(1_000_000), "x": 0.0}),
+        pd.DataFrame([[1, 2]], columns=["x", "x"]),
+        pd.DataFrame({("a", "b"): [1]}),
+        hostile_cells,
+        pd.Series([1, 2]),
+        np.array([[1, 2]]),
+        "a, b",
+        ["a", 1],
+        "TODO ...",
+    ]
+
+
+def assert_hostile_values_give_feedback(problem: Problem) -> None:
+    """(3) hostile values give a readable "incorrect" or "not attempted", never an error."""
+    for value in hostile_values():
+        feedback = problem.check(value)
+        assert isinstance(feedback, Feedback)
+        assert feedback.status in ("incorrect", "not_attempted"), (
+            f"{problem.id} on {type(value).__name__}: {feedback}"
+        )
+        assert isinstance(str(feedback), str) and isinstance(feedback._repr_html_(), str)
+
+
+def _snapshot(value):
+    if isinstance(value, pd.DataFrame | pd.Series | pd.Index):
+        return value.copy(deep=True)
+    return copy.deepcopy(value)
+
+
+def _same(before, after) -> bool:
+    if isinstance(before, pd.DataFrame):
+        pd.testing.assert_frame_equal(after, before)
+        return True
+    if isinstance(before, pd.Series):
+        pd.testing.assert_series_equal(after, before)
+        return True
+    if isinstance(before, pd.Index):
+        pd.testing.assert_index_equal(after, before, exact=True)
+        return True
+    if isinstance(before, np.ndarray):
+        return np.array_equal(before, after, equal_nan=True)
+    return before == after
+
+
+def assert_answers_are_not_modified(problem: Problem) -> None:
+    """(3) checking the reference or a mistake leaves the trainee's object as it was."""
+    answers = [problem.expected()]
+    answers += [mistake.produce(problem.expected()) for mistake in problem.mistakes]
+    for answer in answers:
+        if callable(answer):
+            continue  # a function answer is called, not inspected
+        before = _snapshot(answer)
+        problem.check(answer)
+        assert _same(before, answer), f"{problem.id}: check() modified the answer"
+
+
 def assert_texts_are_bilingual(problem: Problem) -> None:
     """(4) every text exists in both languages and renders in both."""
     texts = problem.texts()
@@ -169,6 +292,16 @@ def test_mistakes_are_named(problem_id, course_world):
 @pytest.mark.parametrize("problem_id", IDS)
 def test_garbage_gives_feedback(problem_id, course_world):
     assert_garbage_gives_feedback(PROBLEMS[problem_id])
+
+
+@pytest.mark.parametrize("problem_id", IDS)
+def test_hostile_values_give_feedback(problem_id, course_world):
+    assert_hostile_values_give_feedback(PROBLEMS[problem_id])
+
+
+@pytest.mark.parametrize("problem_id", IDS)
+def test_answers_are_not_modified(problem_id, course_world):
+    assert_answers_are_not_modified(PROBLEMS[problem_id])
 
 
 @pytest.mark.parametrize("problem_id", IDS)
