@@ -50,7 +50,8 @@ endef
 unit: $(TEST_STAMP)
 	@$(call pytest_or_fail,tests -n 2)
 
-# Solution notebooks must reproduce their stored outputs; student notebooks must run top to bottom.
+# Solution notebooks must reproduce their stored outputs; student notebooks must run top to bottom
+# with every exercise check saying "not attempted" (the coursekit.nbval_student plugin).
 # - --nbval-current-env: kernels run this .venv's Python, whatever kernelspecs are installed.
 # - --dist loadfile: all cells of a notebook share one kernel, so they must stay in one xdist
 #   worker (the default, --dist load, scatters them and they fail with NameError).
@@ -74,7 +75,7 @@ notebooks: $(TEST_STAMP)
 	@rm -rf $(NB_SCRATCH) && mkdir -p $(NB_SCRATCH)
 	@$(call pytest_or_fail,--nbval $(NBVAL_OPTS) solutions)
 	@rm -rf $(NB_SCRATCH) && mkdir -p $(NB_SCRATCH)
-	@$(call pytest_or_fail,--nbval-lax $(NBVAL_OPTS) notebooks)
+	@$(call pytest_or_fail,--nbval-lax $(NBVAL_OPTS) -p coursekit.nbval_student notebooks)
 
 # Authors: re-run solution notebooks in place (all, or NB="02_rfm 05"), then rebuild notebooks/.
 solutions: $(RUNTIME_STAMP)

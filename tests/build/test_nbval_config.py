@@ -123,7 +123,7 @@ def test_make_notebooks_runs_both_folders_with_the_tested_options(nbval_opts):
     runs = [line for line in recipe.splitlines() if "pytest_or_fail" in line]
     assert [r.split(",", 1)[1].rstrip(")") for r in runs] == [
         "--nbval $(NBVAL_OPTS) solutions",
-        "--nbval-lax $(NBVAL_OPTS) notebooks",
+        "--nbval-lax $(NBVAL_OPTS) -p coursekit.nbval_student notebooks",
     ]
 
 

@@ -35,11 +35,12 @@ def _html_text(value: str) -> str:
     return _BACKTICKS.sub(r"<code>\1</code>", html.escape(value, quote=True))
 
 
-def _box(kind: str, heading: str, subheading: str, body_html: str) -> str:
+def _box(kind: str, heading: str, subheading: str, body_html: str, marker: str = "") -> str:
     border, background = _COLOURS[kind]
     sub = f' <span style="color:#57606a;">{html.escape(subheading)}</span>' if subheading else ""
     return (
-        f'<div style="border-left:4px solid {border};background:{background};color:#1f2328;'
+        f'<div{marker} style="border-left:4px solid {border};background:{background};'
+        "color:#1f2328;"
         f'padding:6px 10px;margin:4px 0;border-radius:3px;">'
         f'<div><strong style="color:{border};">{html.escape(heading)}</strong>{sub}</div>'
         f"{body_html}</div>"
@@ -96,7 +97,12 @@ class Feedback:
     def _repr_html_(self) -> str:
         where = " · ".join(part for part in (self.problem_id, self.title) if part)
         body = f'<div style="white-space:pre-wrap;margin-top:4px;">{_html_text(self.message)}</div>'
-        return _box(self.status, f"{_SYMBOLS[self.status]} {self.heading}", where, body)
+        # The data attributes let tools read a stored output without parsing its text
+        # (the student-notebook test: every exercise check says "not attempted").
+        problem = html.escape(self.problem_id, quote=True)
+        marker = f' data-coursekit-status="{self.status}" data-coursekit-problem="{problem}"'
+        heading = f"{_SYMBOLS[self.status]} {self.heading}"
+        return _box(self.status, heading, where, body, marker)
 
 
 @dataclass(frozen=True)
