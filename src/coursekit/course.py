@@ -25,17 +25,11 @@ from typing import Any
 
 import pandas as pd
 
+from coursekit.errors import CourseDataError, CourseNotSetUp
+
 LANGS = ("en", "zh")
 DEFAULT_SEED = 2026
 DEFAULT_CUSTOMERS = 5000
-
-
-class CourseNotSetUp(RuntimeError):
-    """Raised when course data is needed before ``course.setup()`` ran in this kernel."""
-
-
-class CourseDataError(RuntimeError):
-    """Raised when the data directory in use is missing, incomplete or unreadable."""
 
 
 @dataclass(frozen=True)

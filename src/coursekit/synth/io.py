@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from coursekit.course import CourseDataError
+from coursekit.errors import CourseDataError
 from coursekit.synth.schema import TABLES, conform
 
 MANIFEST_NAME = "MANIFEST"
