@@ -1,9 +1,14 @@
-"""Past marketing campaigns with a randomized holdout (control) group.
+"""Past marketing campaigns: a target rule, a randomized holdout (control) group, and the
+members' response.
 
-A treated customer's order rate changes while the campaign runs by the persona's uplift
-for that campaign type (``persona_profiles.csv``, dimension ``campaign_uplift``); some
-personas respond negatively (e.g. affluent bulk buyers put off by coupon spam), so an
-average uplift hides segments the campaign hurts.
+Each campaign template (``campaign_templates.csv``) states whom it targets (a rule on the
+data before its start), what share of the eligible members was drawn into the audience,
+and the planned share of the audience that was contacted (the rest is the holdout). The
+last campaign is a large A/B test of a coupon on the whole active base with a 50/50 split.
+
+A contacted member's order rate changes while the effect lasts through the world's one
+response model (``response.py``): up for most personas, down for some (so an average
+lift hides the segments a campaign hurts).
 """
 
 from __future__ import annotations
@@ -11,12 +16,43 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from coursekit.synth.params import CAMPAIGN_TYPES, Params
+from coursekit.synth.lifecycle import Lifecycle
+from coursekit.synth.params import TRAITS, Params
 from coursekit.synth.population import Latent
-from coursekit.synth.purchases import Intensity, OrderTimes, last_order_day
+from coursekit.synth.purchases import Intensity, OrderTimes, _merge_sorted
+from coursekit.synth.response import campaign_response
 
 SPEND_WINDOW_DAYS = 30  # spend_after counts completed orders in the 30 days from the start
 WINBACK_LAPSE_DAYS = 60  # win-back targets members with no order in the last 60 days
+ACTIVE_DAYS = 90  # "active": an order in the last 90 days
+TOP_WINDOW_DAYS = 180
+TOP_SHARE = 0.2
+
+# The target rules, as a marketing team would write them (filled with the numbers above).
+TARGET_RULES = {
+    "all": (
+        "members who joined before the start",
+        "活动开始前注册的会员",
+    ),
+    "active_90": (
+        f"members with an order in the {ACTIVE_DAYS} days before the start",
+        f"活动开始前 {ACTIVE_DAYS} 天内有订单的会员",
+    ),
+    "lapsed_60": (
+        f"members who joined at least {WINBACK_LAPSE_DAYS} days before the start and have "
+        f"no order in the {WINBACK_LAPSE_DAYS} days before it",
+        f"活动开始前已注册满 {WINBACK_LAPSE_DAYS} 天、且近 {WINBACK_LAPSE_DAYS} 天无订单的会员",
+    ),
+    "top_spend_180": (
+        f"the top {TOP_SHARE:.0%} of members by number of orders in the {TOP_WINDOW_DAYS} "
+        "days before the start",
+        f"活动开始前 {TOP_WINDOW_DAYS} 天内订单数排名前 {TOP_SHARE:.0%} 的会员",
+    ),
+    "tier_3_4": (
+        "members living in tier 3 and tier 4 cities who joined before the start",
+        "活动开始前注册、居住在三、四级城市的会员",
+    ),
+}
 
 
 def plan_campaigns(params: Params, start: pd.Timestamp, n_days: int, locale: str):
@@ -24,134 +60,142 @@ def plan_campaigns(params: Params, start: pd.Timestamp, n_days: int, locale: str
     templates = params.campaign_templates.reset_index(drop=True)
     count = int(np.clip(n_days // 100, 1, len(templates)))
     rows = []
+    zh = locale == "zh_CN"
     for i in range(count):
-        tpl = templates.iloc[i]
+        # A short window runs the last campaigns first: the whole-base A/B test is kept.
+        tpl = templates.iloc[len(templates) - count + i]
         offset = int(n_days * (0.08 + 0.8 * i / max(count - 1, 1))) if count > 1 else 0
         duration = int(min(tpl["duration_days"], max(n_days - offset, 1)))
         begin = start + pd.Timedelta(days=offset)
+        audience = float(tpl["audience_share"])
+        rule_en, rule_zh = TARGET_RULES[tpl["target"]]
+        if audience < 1:
+            rule_en += f"; a random {audience:.0%} of them"
+            rule_zh += f"；随机抽取其中 {audience:.0%}"
         rows.append(
             {
                 "campaign_id": i + 1,
-                "name": tpl["name_zh"] if locale == "zh_CN" else tpl["name_en"],
+                "name": tpl["name_zh"] if zh else tpl["name_en"],
                 "type": tpl["type"],
                 "start_date": begin,
                 "end_date": begin + pd.Timedelta(days=duration - 1),
+                "target_rule": rule_zh if zh else rule_en,
+                "treatment_share": float(tpl["treatment_share"]),
                 "cost_per_contact": float(tpl["cost_per_contact"]),
                 "coupon_code": f"CMP{begin:%y%m}{i + 1:02d}",
                 "discount_rate": float(tpl["discount_rate"]),
                 "_offset": offset,
                 "_duration": duration,
-                "_audience_share": float(tpl["audience_share"]),
-                "_treatment_share": float(tpl["treatment_share"]),
+                "_target": tpl["target"],
+                "_audience_share": audience,
             }
         )
     return pd.DataFrame(rows)
+
+
+def _eligible(rule: str, s: float, signup_day, tier, customer, day, n: int) -> np.ndarray:
+    """Members the target rule selects, from the orders before the start ``s``."""
+    joined = signup_day < s
+    if rule == "all":
+        return joined
+    if rule == "tier_3_4":
+        return joined & (tier >= 3)
+    if rule == "active_90":
+        recent = (day < s) & (day >= s - ACTIVE_DAYS)
+        return joined & (np.bincount(customer[recent], minlength=n) > 0)
+    if rule == "lapsed_60":
+        recent = (day < s) & (day >= s - WINBACK_LAPSE_DAYS)
+        lapsed = np.bincount(customer[recent], minlength=n) == 0
+        return (signup_day < s - WINBACK_LAPSE_DAYS) & lapsed
+    if rule == "top_spend_180":
+        recent = (day < s) & (day >= s - TOP_WINDOW_DAYS)
+        count = np.bincount(customer[recent], minlength=n)
+        buyers = np.flatnonzero(joined & (count > 0))
+        if len(buyers) == 0:
+            return np.zeros(n, dtype=bool)
+        # Ties at the cut are all in: a rule on the data, not a lottery.
+        cut = np.sort(count[buyers])[::-1][max(int(np.ceil(TOP_SHARE * len(buyers))) - 1, 0)]
+        return joined & (count >= cut) & (count > 0)
+    raise ValueError(f"unknown target rule {rule!r}")
 
 
 def assign_and_apply(
     campaigns: pd.DataFrame,
     params: Params,
     latent: Latent,
+    life: Lifecycle,
     signup_day: np.ndarray,
     times: OrderTimes,
     intensity: Intensity,
     rng: np.random.Generator,
 ) -> tuple[OrderTimes, pd.DataFrame]:
-    """Draw each campaign's audience and groups, and change treated customers' orders.
+    """Draw each campaign's audience and groups, and change treated members' orders.
 
+    Campaigns are played in time order, so a rule sees the effects of earlier campaigns.
     Returns the new order times and the assignments (campaign_id, customer index, group).
-    A removed order is never a customer's last one, so churn dates stay true. The base
-    orders stay sorted by (customer, day); the few extra orders are merged in at the end.
     """
-    uplift = params.raw_profile("campaign_uplift", CAMPAIGN_TYPES)
-    base_c, base_d = times.customer, times.day
-    kept = np.ones(len(base_c), dtype=bool)
-    extra_c = np.zeros(0, dtype=np.int64)
-    extra_d = np.zeros(0)
     n = len(latent.rate)
     T = float(intensity.n_days)
-    last_day = np.nan_to_num(last_order_day(base_c, base_d, n), nan=-np.inf)
+    customer, day, failure = times.customer, times.day, times.failure
+    means = params.personas[[f"trait_{t}" for t in TRAITS]].to_numpy()[latent.persona]
+    deviation = latent.traits - means
+    stop = np.minimum(life.churn_day, T)
     assignments = []
     for _, c in campaigns.iterrows():
         s = float(c["_offset"])
         # The response (good or bad) lasts through the 30-day measurement window, not just
         # the days the offer runs: a contacted customer's habits shift for a while.
         e = s + float(max(c["_duration"], SPEND_WINDOW_DAYS))
-        kind = CAMPAIGN_TYPES.index(c["type"])
-        eligible = signup_day < s
-        if c["type"] == "winback":
-            before = kept & (base_d < s)
-            last_before = last_order_day(base_c[before], base_d[before], n)
-            last_before = np.fmax(last_before, _max_by(extra_c, extra_d, extra_d < s, n))
-            lapsed = np.isnan(last_before) | (last_before <= s - WINBACK_LAPSE_DAYS)
-            eligible &= lapsed & (signup_day < s - WINBACK_LAPSE_DAYS)
+        eligible = _eligible(c["_target"], s, signup_day, latent.tier, customer, day, n)
         audience = np.flatnonzero(eligible & (rng.random(n) < c["_audience_share"]))
-        treated = rng.random(len(audience)) < c["_treatment_share"]
+        treated = rng.random(len(audience)) < c["treatment_share"]
         assignments.append(
             pd.DataFrame(
                 {"campaign_id": c["campaign_id"], "customer": audience, "treated": treated}
             )
         )
         who = audience[treated]
-        effect = uplift[latent.persona[who], kind]
-        # Only customers still shopping at the campaign's start can respond.
-        stop = np.where(times.alive[who], T, times.churn_day[who])
-        active = (~latent.never_buys[who]) & (latent.begin_day[who] < e) & (stop > s)
-        # Positive response: extra orders while the effect lasts (before any churn).
-        up = who[active & (effect > 0)]
-        if len(up):
-            lo = np.maximum(s, np.clip(latent.begin_day[up], 0, None))
-            hi = np.minimum(e, np.where(times.alive[up], T, times.churn_day[up]))
-            ok = hi > lo
-            up, lo, hi = up[ok], lo[ok], hi[ok]
-            g = latent.persona[up]
-            c_lo, c_hi = intensity.at(g, lo), intensity.at(g, hi)
-            extra = rng.poisson(latent.rate[up] * uplift[g, kind] * (c_hi - c_lo))
-            owner = np.repeat(np.arange(len(up)), extra)
+        response = campaign_response(
+            params, latent.persona[who], deviation[who], c["type"], c["discount_rate"]
+        )
+        effect = response.rate_multiplier - 1.0
+        # Only customers still shopping during the window can respond.
+        lo = np.maximum(s, np.clip(latent.begin_day[who], 0, None))
+        hi = np.minimum(e, stop[who])
+        active = (~latent.never_buys[who]) & (hi > lo)
+        # Positive response: extra orders while the effect lasts (a Poisson process of the
+        # extra rate, scaled by the member's own rate factor then, e.g. the drift).
+        up = active & (effect > 0)
+        if up.any():
+            m, lo_u, hi_u = who[up], lo[up], hi[up]
+            g = latent.persona[m]
+            c_lo, c_hi = intensity.at(g, lo_u), intensity.at(g, hi_u)
+            factor = life.rate_factor(m, (lo_u + hi_u) / 2)
+            extra = rng.poisson(latent.rate[m] * effect[up] * factor * (c_hi - c_lo))
+            owner = np.repeat(np.arange(len(m)), extra)
             value = c_lo[owner] + rng.random(len(owner)) * (c_hi[owner] - c_lo[owner])
             new_days = intensity.inverse(g[owner], value)
-            extra_c = np.concatenate([extra_c, up[owner]])
-            extra_d = np.concatenate([extra_d, new_days])
-            np.maximum.at(last_day, up[owner], new_days)
-        # Negative response: orders in the window are skipped (never the customer's last).
-        down = who[active & (effect < 0)]
-        if len(down):
-            drop_p = np.zeros(n)
-            drop_p[down] = -uplift[latent.persona[down], kind]
-            for c_arr, d_arr, keep in ((base_c, base_d, kept), (extra_c, extra_d, None)):
-                cand = np.flatnonzero(
-                    (d_arr >= s) & (d_arr < e) & (drop_p[c_arr] > 0) & (d_arr < last_day[c_arr])
-                )
-                drop = cand[rng.random(len(cand)) < drop_p[c_arr[cand]]]
-                if keep is not None:
-                    keep[drop] = False
-                else:
-                    keep_extra = np.ones(len(extra_c), dtype=bool)
-                    keep_extra[drop] = False
-                    extra_c, extra_d = extra_c[keep_extra], extra_d[keep_extra]
-    customer, day = _merge_sorted(base_c[kept], base_d[kept], extra_c, extra_d, T)
-    times = OrderTimes(customer=customer, day=day, alive=times.alive, churn_day=times.churn_day)
+            customer, day, marks = _merge_sorted(customer, day, m[owner], new_days, T, flag=True)
+            failure = _insert_false(failure, marks)
+        # Negative response: orders in the window are skipped with probability -effect.
+        down = np.zeros(n)
+        down[who[active & (effect < 0)]] = -effect[active & (effect < 0)]
+        if down.any():
+            cand = np.flatnonzero((day >= s) & (day < e) & ~failure)
+            cand = cand[down[customer[cand]] > 0]
+            keep = np.ones(len(day), dtype=bool)
+            keep[cand[rng.random(len(cand)) < down[customer[cand]]]] = False
+            customer, day, failure = customer[keep], day[keep], failure[keep]
+    times = OrderTimes(
+        customer=customer, day=day, failure=failure, alive=times.alive, churn_day=times.churn_day
+    )
     columns = {"campaign_id": [], "customer": [], "treated": []}
     frame = pd.concat(assignments, ignore_index=True) if assignments else pd.DataFrame(columns)
     return times, frame
 
 
-def _max_by(customer: np.ndarray, day: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
-    out = np.full(n, np.nan)
-    if mask.any():
-        out_inf = np.full(n, -np.inf)
-        np.maximum.at(out_inf, customer[mask], day[mask])
-        out = np.where(np.isinf(out_inf), np.nan, out_inf)
+def _insert_false(flags: np.ndarray, marks: np.ndarray) -> np.ndarray:
+    """Carry a per-order flag over a merge: new orders (``marks``) get False."""
+    out = np.zeros(len(marks), dtype=bool)
+    out[~marks] = flags
     return out
-
-
-def _merge_sorted(base_c, base_d, extra_c, extra_d, T: float):
-    """Merge a few extra orders into arrays sorted by (customer, day)."""
-    if len(extra_c) == 0:
-        return base_c, base_d
-    order = np.lexsort((extra_d, extra_c))
-    extra_c, extra_d = extra_c[order], extra_d[order]
-    # (customer, day) as one float: customer * (T + 2) + day is exact to a fraction of a second.
-    base_key = base_c * (T + 2) + base_d
-    pos = np.searchsorted(base_key, extra_c * (T + 2) + extra_d, side="right")
-    return np.insert(base_c, pos, extra_c), np.insert(base_d, pos, extra_d)

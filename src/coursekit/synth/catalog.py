@@ -8,6 +8,8 @@ import pandas as pd
 from coursekit.synth.params import Params
 
 PRIVATE_LABEL = {"zh_CN": "鲜邻优选", "en_US": "FreshNeighbor Select"}
+# The chain earns more on its own brand: this many margin points above the category.
+PRIVATE_LABEL_EXTRA_MARGIN = 0.10
 
 
 def ean13(twelve_digits: np.ndarray) -> np.ndarray:
@@ -18,11 +20,32 @@ def ean13(twelve_digits: np.ndarray) -> np.ndarray:
     return np.array([f"{d:012d}{c}" for d, c in zip(twelve_digits, check, strict=True)])
 
 
+def shelf_price(lo: float, hi: float, position: float) -> float:
+    """A shelf price ending in .9 at ``position`` (0 cheapest, 1 dearest) of [lo, hi].
+
+    Positions are log-spaced (a premium brand costs a multiple, not a fixed amount,
+    more); the rounding never leaves the range.
+    """
+    raw = lo * (hi / lo) ** position
+    price = max(1.0, round(raw)) - 0.1
+    if price < lo:
+        price += 1.0
+    if price > hi:
+        price -= 1.0
+    return round(min(max(price, lo), hi), 2)
+
+
 def make_products(params: Params, locale: str, rng: np.random.Generator) -> pd.DataFrame:
     """One product per (item, brand), plus private-label versions of some items.
 
-    Returns the products table with an extra ``popularity`` column (relative weight of
-    the product within its category, Zipf-like), which the world keeps internal.
+    Every item has a plausible shelf-price range (``product_items.csv``); a brand sits at
+    its own position in that range, a private label near the bottom. ``unit_cost`` follows
+    the category's gross margin, higher for the private label (the chain's own brand).
+
+    Returns the products table with two extra columns the world keeps internal:
+    ``popularity`` (relative weight of the product within its category, Zipf-like) and
+    ``price_position`` (0 cheapest .. 1 dearest within its item), which drives the
+    premium choices of high-income members.
     """
     rows = []
     zh = locale == "zh_CN"
@@ -30,14 +53,17 @@ def make_products(params: Params, locale: str, rng: np.random.Generator) -> pd.D
         cat = params.categories.loc[category]
         brands = params.brands[params.brands["category"] == category]
         for _, item in items.iterrows():
-            item_factor = float(np.exp(rng.normal(0.0, cat["price_sigma"])))
-            base = float(cat["price_median"]) * item_factor
-            offers = [(b["brand_zh"] if zh else b["brand_en"], False) for _, b in brands.iterrows()]
+            lo, hi = float(item["price_min"]), float(item["price_max"])
+            offers = [
+                (b["brand_zh"] if zh else b["brand_en"], False, float(rng.uniform(0.2, 1.0)))
+                for _, b in brands.iterrows()
+            ]
             if rng.random() < cat["private_label_share"] * 2:
-                offers.append((PRIVATE_LABEL[locale], True))
-            for brand, private in offers:
-                premium = 0.8 if private else float(np.exp(rng.normal(0.0, 0.15)))
-                price = max(1.0, round(base * premium)) - 0.1  # shelf prices end in .9
+                offers.append((PRIVATE_LABEL[locale], True, float(rng.uniform(0.0, 0.25))))
+            for brand, private, position in offers:
+                price = shelf_price(lo, hi, position)
+                margin = float(cat["gross_margin"]) * float(np.exp(rng.normal(0.0, 0.12)))
+                margin = min(margin + (PRIVATE_LABEL_EXTRA_MARGIN if private else 0.0), 0.7)
                 label = item["item_zh"] if zh else item["item_en"]
                 name = (
                     f"{brand}{label} {item['size']}" if zh else f"{brand} {label} {item['size_en']}"
@@ -47,8 +73,10 @@ def make_products(params: Params, locale: str, rng: np.random.Generator) -> pd.D
                         "name": name,
                         "category": category,
                         "brand": brand,
-                        "unit_price": round(price, 2),
+                        "unit_price": price,
+                        "unit_cost": round(price * (1.0 - margin), 2),
                         "is_private_label": private,
+                        "price_position": position,
                     }
                 )
     products = pd.DataFrame(rows)
@@ -65,22 +93,52 @@ def make_products(params: Params, locale: str, rng: np.random.Generator) -> pd.D
     return products
 
 
+# How strongly a member's premium level (0..4, from income, city and price-mindedness)
+# tilts the choice within a category towards the dear end of the price range; the lowest
+# levels also favour the private label.
+PREMIUM_TILT = 1.2
+PRIVATE_LABEL_PULL = 0.5
+
+
 def pick_by_popularity(
-    products: pd.DataFrame, categories: list[str], category: np.ndarray, u: np.ndarray
+    products: pd.DataFrame,
+    categories: list[str],
+    category: np.ndarray,
+    u: np.ndarray,
+    level: np.ndarray | None = None,
 ) -> np.ndarray:
     """Row of ``products`` for each draw: a product of its category, by popularity.
 
     ``u`` holds one uniform per draw (inverse CDF of the popularity within the category),
     so a fixed ``u`` gives a fixed product: that is how a customer's usual product works.
+    With ``level`` (0..4 per draw), popularity is tilted by each product's place in its
+    price range: high levels buy dearer brands, low levels cheaper ones and own brand.
     """
     codes = pd.Categorical(products["category"], categories=categories).codes
     popularity = products["popularity"].to_numpy()
     rows = np.zeros(len(category), dtype=np.int32)
+    if level is None:
+        levels, level = [None], np.zeros(len(category), dtype=np.int64)
+    else:
+        levels = list(range(5))
+    position = products["price_position"].to_numpy() - 0.5
+    private = products["is_private_label"].to_numpy().astype(float)
     for j in range(len(categories)):
         members = np.flatnonzero(codes == j)
         sel = np.flatnonzero(category == j)
         if len(members) == 0 or len(sel) == 0:
             continue
-        cdf = np.cumsum(popularity[members]) / popularity[members].sum()
-        rows[sel] = members[np.minimum(np.searchsorted(cdf, u[sel]), len(members) - 1)]
+        for lv in levels:
+            at = sel if lv is None else sel[level[sel] == lv]
+            if len(at) == 0:
+                continue
+            weight = popularity[members]
+            if lv is not None:
+                pull = lv - 2
+                weight = weight * np.exp(
+                    PREMIUM_TILT * pull * position[members]
+                    - PRIVATE_LABEL_PULL * pull * private[members]
+                )
+            cdf = np.cumsum(weight) / weight.sum()
+            rows[at] = members[np.minimum(np.searchsorted(cdf, u[at]), len(members) - 1)]
     return rows

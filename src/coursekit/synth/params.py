@@ -37,6 +37,9 @@ class Params:
     campaign_templates: pd.DataFrame
     member_levels: pd.DataFrame
     missions: pd.DataFrame  # mission x category weights (rows normalized)
+    occasions: pd.DataFrame  # indexed by occasion: weekend flag, hours, basket size factor
+    occasion_missions: pd.DataFrame  # occasion x mission factors (1 = no change)
+    mission_size: pd.Series  # mission -> basket size factor
 
     @property
     def persona_names(self) -> list[str]:
@@ -97,6 +100,11 @@ def load_params() -> Params:
         .reindex(columns=list(categories.index))
         .fillna(0.0)
         .pipe(lambda m: m.div(m.sum(axis=1), axis=0)),
+        occasions=_read("occasions.csv").set_index("occasion"),
+        occasion_missions=_read("occasion_missions.csv").pivot(
+            index="occasion", columns="mission", values="factor"
+        ),
+        mission_size=_read("mission_size.csv").set_index("mission")["lines_factor"],
     )
     _validate(params)
     return params
@@ -128,5 +136,13 @@ def _validate(p: Params) -> None:
     unknown_cat = set(p.items["category"]) - set(p.categories.index)
     if unknown_cat:
         raise ValueError(f"product_items.csv: unknown categories {sorted(unknown_cat)}")
+    missions = set(p.missions.index)
+    if set(p.occasion_missions.columns) != missions or set(p.mission_size.index) != missions:
+        raise ValueError("occasion_missions.csv and mission_size.csv must list every mission")
+    if set(p.occasion_missions.index) != set(p.occasions.index):
+        raise ValueError("occasion_missions.csv must list every occasion of occasions.csv")
+    outside = p.items[~(p.items["price_min"] < p.items["price_max"])]
+    if len(outside):
+        raise ValueError(f"product_items.csv: price_min >= price_max for {list(outside['item_en'])}")
     if set(p.cities["locale"]) != set(LOCALES):
         raise ValueError("cities.csv must list cities for every locale")

@@ -21,6 +21,10 @@ ZH_MOBILE_PREFIXES = np.array(
 )  # fmt: skip
 
 
+# How strongly the city tier pulls income up (tier 1) or down (tier 4), per income band.
+INCOME_TIER_PULL = 0.35
+
+
 @dataclass(frozen=True)
 class NamePools:
     """Small pools drawn once from Faker; sampling them is vectorized."""
@@ -47,9 +51,11 @@ class Latent:
     """Hidden per-customer parameters that drive every observed table (the ground truth)."""
 
     persona: np.ndarray  # int index into params.persona_names
+    secondary: np.ndarray  # int: the persona each member partly resembles too
+    blend: np.ndarray  # weight of the secondary persona in the member's habits (0..1)
     traits: np.ndarray  # n x len(TRAITS), z-scores
     rate: np.ndarray  # orders per day while active (lambda)
-    dropout: np.ndarray  # probability of leaving after each order (p)
+    hazard: np.ndarray  # probability per day of starting to leave (lifetime ~ Exp(hazard))
     channel_p: np.ndarray  # n x len(CHANNELS)
     category_p: np.ndarray  # n x n_categories
     coupon_p: np.ndarray  # probability an order uses a coupon
@@ -59,6 +65,15 @@ class Latent:
     never_buys: np.ndarray  # bool: signed up but never ordered
     trial_only: np.ndarray  # bool: leaves after the first order
     mission_p: np.ndarray  # n x n_missions: what kind of trip each order is
+    spend_level: np.ndarray  # basket size multiplier from income and city tier
+    premium: np.ndarray  # int 0..4: how far up the price range the member buys
+    hour_peak: np.ndarray  # n x 2: the two weekday peak hours
+    peak2_share: np.ndarray  # share of weekday orders around the second peak
+    hour_sd: np.ndarray
+    weekend_hour: np.ndarray  # weekend peak hour
+    weekend_hour_sd: np.ndarray
+    tier: np.ndarray  # city tier 1..4 (the member's demographics, for effects inside a persona)
+    income: np.ndarray  # income band index 0..4
 
 
 def make_stores(params: Params, locale: str, rng: np.random.Generator, pools: NamePools):
@@ -119,6 +134,13 @@ class Membership:
     persona: np.ndarray  # int index into params.persona_names
     existing: np.ndarray  # bool: member before the window started
     signup_day: np.ndarray  # float days from the window start (negative: before it)
+    tier: np.ndarray  # city tier 1..4
+    income: np.ndarray  # income band index 0..4
+    female: np.ndarray  # bool
+    age_at_end: np.ndarray  # whole years on the last day of the data
+    has_children: np.ndarray  # bool, at signup
+    household: np.ndarray  # people in the household, at signup
+    home_store: np.ndarray  # store_id
 
 
 def make_customers(
@@ -143,10 +165,12 @@ def make_customers(
     household = 1 + rng.poisson(np.maximum(col["household_mean"] - 1, 0.05))
     household = np.where(has_children, np.maximum(household, 2), household)
     household = np.clip(household, 1, 8)
-    income = _choice_rows(rng, params.weights("income_band", INCOME_BANDS)[persona])
-
     cities = params.cities[params.cities["locale"] == locale].reset_index(drop=True)
     tier = _choice_rows(rng, params.weights("city_tier", [1, 2, 3, 4])[persona]) + 1
+    # Income follows the persona and, on its own, the city: first-tier households earn more.
+    band = np.arange(len(INCOME_BANDS)) - (len(INCOME_BANDS) - 1) / 2
+    city_pull = np.exp(INCOME_TIER_PULL * np.outer(2.5 - tier, band))
+    income = _choice_rows(rng, params.weights("income_band", INCOME_BANDS)[persona] * city_pull)
     city_idx = np.empty(n, dtype=np.int64)
     for t in range(1, 5):
         in_tier = np.flatnonzero(tier == t)
@@ -225,9 +249,34 @@ def make_customers(
         copy=False,
     )
     membership = Membership(
-        persona=persona[order], existing=existing[order], signup_day=signup_day[order]
+        persona=persona[order],
+        existing=existing[order],
+        signup_day=signup_day[order],
+        tier=tier[order].astype(np.int64),
+        income=income[order].astype(np.int64),
+        female=female[order],
+        age_at_end=np.asarray(age_years, dtype=np.int64),
+        has_children=has_children[order],
+        household=household[order].astype(np.int64),
+        home_store=home_store[order],
     )
     return customers, membership
+
+
+# Inside a persona, income and city tier act on their own (what demographics explain):
+# basket size per income band and per city tier 1..4, and the pull of the city tier on
+# the digital channels (first-tier members order online more, lower tiers join
+# community group buying more).
+SPEND_BY_INCOME = np.array([0.78, 0.9, 1.0, 1.12, 1.28])
+SPEND_BY_TIER = np.array([1.12, 1.05, 0.97, 0.9])
+DIGITAL_BY_TIER = np.array([1.5, 1.2, 0.9, 0.7])
+GROUP_BUY_BY_TIER = np.array([0.5, 0.8, 1.2, 1.6])
+# Convenience-minded members lean to app and mini-program: exp(weight * trait deviation).
+DIGITAL_CONVENIENCE_WEIGHT = 0.6
+# Mixed membership: each member also resembles a second persona with weight ~ Beta(a, b).
+# This is what keeps personas findable but not written on the data (k-means recovers
+# them only in part).
+BLEND_BETA = (1.0, 30.0)
 
 
 def make_latent(params: Params, membership: Membership, rng: np.random.Generator) -> Latent:
@@ -240,41 +289,77 @@ def make_latent(params: Params, membership: Membership, rng: np.random.Generator
     # Latent traits: persona mean plus individual variation.
     means = P[[f"trait_{t}" for t in TRAITS]].to_numpy()[persona]
     traits = means + rng.normal(0.0, 0.8, size=(n, len(TRAITS)))
+    dev = traits - means
+
+    # A second persona each member partly resembles (never their own).
+    k = len(P)
+    shares = P["share"].to_numpy()
+    secondary = _choice_rows(rng, np.tile(shares, (n, 1)) * (np.arange(k) != persona[:, None]))
+    blend = rng.beta(*BLEND_BETA, size=n)
+
+    def mixed(matrix: np.ndarray) -> np.ndarray:
+        return (1 - blend)[:, None] * matrix[persona] + blend[:, None] * matrix[secondary]
 
     existing = membership.existing
     never_buys = (~existing) & (rng.random(n) < 0.03)
     first_delay = rng.exponential(1.5, size=n)
     begin_day = np.where(existing, 0.0, membership.signup_day + first_delay)
 
-    # Purchase process (BG/NBD style): rate ~ Gamma, dropout ~ Beta, per persona.
-    loyal = traits[:, TRAITS.index("loyalty")] - means[:, TRAITS.index("loyalty")]
+    # Purchase process: rate ~ Gamma per persona; the hazard of leaving is rate x dropout
+    # (as in BG/NBD, where a customer leaves after each order with probability p), so the
+    # expected lifetime is 1 / (rate * dropout) days.
+    loyal = dev[:, TRAITS.index("loyalty")]
     mean_rate = 1.0 / col["order_gap_days"]
     rate = rng.gamma(col["rate_shape"], mean_rate / col["rate_shape"])
     a = col["dropout_mean"] * col["dropout_concentration"]
     b = (1 - col["dropout_mean"]) * col["dropout_concentration"]
     dropout = np.clip(rng.beta(a, b) * np.exp(-0.3 * loyal), 1e-4, 0.95)
 
-    # Preferences: Dirichlet around the persona's mix, tilted by the individual's traits.
-    channel_p = _dirichlet_rows(
-        rng, params.weights("channel", CHANNELS)[persona] * col["channel_concentration"][:, None]
+    # Channels: the mixed persona profile, tilted by city tier and convenience.
+    tier_idx = membership.tier - 1
+    channel_base = mixed(params.weights("channel", CHANNELS))
+    digital = DIGITAL_BY_TIER[tier_idx] * np.exp(
+        DIGITAL_CONVENIENCE_WEIGHT * dev[:, TRAITS.index("convenience")]
     )
+    for c in ("app", "mini_program"):
+        channel_base[:, CHANNELS.index(c)] *= digital
+    channel_base[:, CHANNELS.index("group_buy")] *= GROUP_BUY_BY_TIER[tier_idx]
+    channel_base /= channel_base.sum(axis=1, keepdims=True)
+    channel_p = _dirichlet_rows(rng, channel_base * col["channel_concentration"][:, None])
+
+    # Categories: the mixed persona mix, tilted by the individual's traits.
     cats = params.categories
-    base = params.weights("category", list(cats.index))[persona]
+    base = mixed(params.weights("category", list(cats.index)))
     tilt = np.ones_like(base)
     for j, (trait, weight) in enumerate(zip(cats["trait"], cats["trait_weight"], strict=True)):
         if trait:
-            t = TRAITS.index(trait)
-            tilt[:, j] = np.exp(weight * (traits[:, t] - means[:, t]))
+            tilt[:, j] = np.exp(weight * dev[:, TRAITS.index(trait)])
     category_p = _dirichlet_rows(rng, base * tilt * col["category_concentration"][:, None])
-    price = traits[:, TRAITS.index("price")] - means[:, TRAITS.index("price")]
+    price = dev[:, TRAITS.index("price")]
     mission_p = _dirichlet_rows(
-        rng, params.weights("mission", list(params.missions.index))[persona] * 20.0
+        rng, mixed(params.weights("mission", list(params.missions.index))) * 20.0
     )
+
+    # Income and city: bigger baskets and dearer brands higher up; price-minded members
+    # stay lower in the price range whatever they earn.
+    income = membership.income
+    spend_level = SPEND_BY_INCOME[income] * SPEND_BY_TIER[tier_idx]
+    premium = np.clip(
+        np.round(income + 0.5 * (2.5 - membership.tier) - 0.8 * price), 0, len(INCOME_BANDS) - 1
+    ).astype(np.int64)
+
+    # Time of day: each member's own peaks, near the (mixed) persona's.
+    peaks = P[["hour_peak1", "hour_peak2"]].to_numpy(dtype=float)
+    hour_peak = mixed(peaks) + rng.normal(0.0, 0.7, size=(n, 2))
+    weekend_hour = mixed(P[["weekend_hour_peak"]].to_numpy(dtype=float))[:, 0]
+    weekend_hour = weekend_hour + rng.normal(0.0, 0.7, size=n)
     return Latent(
         persona=persona,
+        secondary=secondary,
+        blend=blend,
         traits=traits,
         rate=rate,
-        dropout=dropout,
+        hazard=rate * dropout,
         channel_p=channel_p,
         category_p=category_p,
         coupon_p=np.clip(col["coupon_rate"] * np.exp(0.5 * price), 0.0, 0.9),
@@ -284,6 +369,15 @@ def make_latent(params: Params, membership: Membership, rng: np.random.Generator
         never_buys=never_buys,
         trial_only=rng.random(n) < col["trial_only"],
         mission_p=mission_p,
+        spend_level=spend_level,
+        premium=premium,
+        hour_peak=hour_peak,
+        peak2_share=col["peak2_share"],
+        hour_sd=col["hour_sd"],
+        weekend_hour=weekend_hour,
+        weekend_hour_sd=col["weekend_hour_sd"],
+        tier=membership.tier,
+        income=income,
     )
 
 

@@ -1,12 +1,14 @@
-"""When customers buy: a BG/NBD-style process per customer, shaped by the calendar.
+"""When customers buy: a Poisson process per customer, shaped by the calendar and by
+the member's own life.
 
 Each customer orders at rate ``lambda`` (orders per day, Gamma across customers) times
-the day's seasonal and weekday multiplier, and after every order leaves for good with
-probability ``p`` (Beta across customers). So churn exists and its date is known.
-
-Event times are drawn without simulating the orders a customer never makes: the first
-``M`` of ``N`` sorted uniforms are ``S_j / (S_M + G)`` with ``S`` cumulative Exp(1) and
-``G ~ Gamma(N + 1 - M)``, then mapped through the inverse cumulative intensity.
+the day's seasonal and weekday multiplier, until the end of their lifetime
+(``lifecycle.py``). Their life changes the rate: a first child or retiring raises it, the
+drift before leaving lowers it towards zero. Such a process is drawn by *thinning*:
+candidate orders at the highest rate the member ever has, each kept with probability
+(rate on its day) / (highest rate). Candidates come out sorted: ``N`` sorted uniforms are
+the cumulative sums of ``N + 1`` Exp(1) spacings divided by their total, mapped through the
+inverse cumulative intensity.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from coursekit.synth.calendar import seasonal_multiplier, weekday_multiplier
+from coursekit.synth.lifecycle import Lifecycle
 from coursekit.synth.params import Params
 from coursekit.synth.population import Latent
 
@@ -66,6 +69,7 @@ class OrderTimes:
 
     customer: np.ndarray  # int64 index into the customer table
     day: np.ndarray  # float days from window start
+    failure: np.ndarray  # bool: the order that went wrong just before a member drifted away
     alive: np.ndarray  # bool per customer
     churn_day: np.ndarray  # float per customer (nan when alive)
 
@@ -78,60 +82,67 @@ def _segment_cumsum(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return total - np.repeat(before, counts)
 
 
-def draw_order_times(latent: Latent, intensity: Intensity, rng: np.random.Generator) -> OrderTimes:
-    """Order days per customer from the BG/NBD-style process (vectorized over customers)."""
+def draw_order_times(
+    latent: Latent, life: Lifecycle, intensity: Intensity, rng: np.random.Generator
+) -> OrderTimes:
+    """Order days per customer (vectorized over customers), sorted by customer then day."""
     n = len(latent.rate)
     T = float(intensity.n_days)
     begin = np.clip(latent.begin_day, 0.0, None)
     can_buy = (~latent.never_buys) & (begin < T)
     new = ~latent.existing
+    stop = np.clip(np.minimum(life.churn_day, T), begin, None)
+    headroom = life.rate_headroom()
 
-    # K: orders made before leaving (geometric, >= 1). N: events the process offers.
-    k = rng.geometric(latent.dropout)
-    k = np.where(latent.trial_only, 1, k)  # tried the chain once and never came back
+    # Candidates at the highest rate, between the first possible day and the end of life.
     c_begin = intensity.at(latent.persona, begin)
-    c_end = intensity.cumulative[latent.persona, -1]
-    n_events = rng.poisson(latent.rate * np.maximum(c_end - c_begin, 0.0))
-    # New members order at signup; the process then offers n_events repeat orders.
-    repeats_allowed = np.where(new, k - 1, k)
-    kept = np.minimum(repeats_allowed, n_events)
-    kept = np.where(can_buy, kept, 0)
-    alive = np.where(can_buy, repeats_allowed > n_events, True)
-    alive = alive | ~can_buy  # never bought: nothing to churn from; counted as alive members
-
-    # First `kept` of `n_events` sorted uniforms via exponential spacings.
-    owner = np.repeat(np.arange(n), kept)
+    c_stop = intensity.at(latent.persona, stop)
+    mass = latent.rate * headroom * np.maximum(c_stop - c_begin, 0.0)
+    n_cand = np.where(can_buy, rng.poisson(mass), 0)
+    owner = np.repeat(np.arange(n), n_cand)
     spacing = rng.exponential(1.0, size=len(owner))
-    partial = _segment_cumsum(spacing, kept)
-    tail = rng.gamma(np.maximum(n_events - kept + 1, 1).astype(float))
-    last_idx = np.cumsum(kept) - 1
-    s_m = np.zeros(n)
-    has = kept > 0
-    s_m[has] = partial[last_idx[has]]
-    total = s_m + tail
-    pos = partial / total[owner]
-    value = c_begin[owner] + pos * (c_end[owner] - c_begin[owner])
-    repeat_days = intensity.inverse(latent.persona[owner], value)
+    partial = _segment_cumsum(spacing, n_cand)
+    tail = rng.exponential(1.0, size=n)  # the (N + 1)-th spacing
+    last_idx = np.cumsum(n_cand) - 1
+    total = tail.copy()
+    has = n_cand > 0
+    total[has] += partial[last_idx[has]]
+    value = c_begin[owner] + partial / total[owner] * (c_stop[owner] - c_begin[owner])
+    cand_day = intensity.inverse(latent.persona[owner], value)
+    keep = rng.random(len(owner)) * headroom[owner] < life.rate_factor(owner, cand_day)
+    owner, cand_day = owner[keep], cand_day[keep]
 
-    # Lay the orders out customer by customer (first order, then repeats in time order):
-    # already sorted by (customer, day), so no sort of millions of rows is needed.
-    first_flag = (new & can_buy).astype(np.int64)
-    counts = first_flag + kept
-    starts = np.cumsum(counts) - counts
-    customer = np.repeat(np.arange(n), counts)
-    day = np.empty(len(customer))
-    first = np.flatnonzero(first_flag)
-    day[starts[first]] = begin[first]
-    rank = np.arange(len(owner)) - np.repeat(np.cumsum(kept) - kept, kept)
-    day[starts[owner] + first_flag[owner] + rank] = repeat_days
+    # New members order on the day they start; every candidate is already in order.
+    first = np.flatnonzero(new & can_buy)
+    customer, day = _merge_sorted(owner, cand_day, first, begin[first], T)
+    # A service failure: one order goes wrong (returned or cancelled) as the drift starts.
+    failed = np.flatnonzero((life.trigger == 2) & ~np.isnan(life.drift_start))
+    fail_day = np.minimum(life.drift_start[failed] + 0.01, np.nextafter(stop[failed], 0))
+    customer, day, failure = _merge_sorted(
+        customer, day, failed, fail_day, T, flag=True
+    )
 
-    ends = last_order_day(customer, day, n)
-    # Leaving right after an order on the very last day happens after the data ends: such
-    # a customer is still alive at the end of the window.
-    alive = alive | (np.floor(ends) >= T - 1)
-    churn_day = np.full(n, np.nan)
-    churn_day[~alive] = ends[~alive]
-    return OrderTimes(customer=customer, day=day, alive=alive, churn_day=churn_day)
+    alive = ~(life.churn_day < T)
+    churn_day = np.where(alive, np.nan, life.churn_day)
+    return OrderTimes(customer=customer, day=day, failure=failure, alive=alive, churn_day=churn_day)
+
+
+def _merge_sorted(base_c, base_d, extra_c, extra_d, T: float, flag: bool = False):
+    """Merge extra orders into arrays sorted by (customer, day).
+
+    With ``flag``, also returns a boolean array marking the extra orders.
+    """
+    order = np.lexsort((extra_d, extra_c))
+    extra_c, extra_d = np.asarray(extra_c)[order], np.asarray(extra_d)[order]
+    # (customer, day) as one float: customer * (T + 2) + day is exact to a fraction of a second.
+    base_key = base_c * (T + 2) + base_d
+    pos = np.searchsorted(base_key, extra_c * (T + 2) + extra_d, side="right")
+    customer = np.insert(base_c, pos, extra_c)
+    day = np.insert(base_d, pos, extra_d)
+    if not flag:
+        return customer, day
+    marks = np.insert(np.zeros(len(base_c), dtype=bool), pos, True)
+    return customer, day, marks
 
 
 def last_order_day(customer: np.ndarray, day: np.ndarray, n: int) -> np.ndarray:
@@ -143,16 +154,36 @@ def last_order_day(customer: np.ndarray, day: np.ndarray, n: int) -> np.ndarray:
     return last
 
 
+STORE_HOURS = (7, 22)  # stores open 7:00-22:00: the last order starts before 22:00
+
+
 def hours_of_day(
-    params: Params, persona: np.ndarray, is_store: np.ndarray, rng: np.random.Generator
+    latent: Latent,
+    cust: np.ndarray,
+    weekend: np.ndarray,
+    is_store: np.ndarray,
+    retired: np.ndarray,
+    rng: np.random.Generator,
 ) -> np.ndarray:
-    """Hour of day (0-23) from each persona's two daily peaks; stores open 7:00-22:00."""
-    P = params.personas
-    second = rng.random(len(persona)) < P["peak2_share"].to_numpy()[persona]
-    center = np.where(
-        second, P["hour_peak2"].to_numpy()[persona], P["hour_peak1"].to_numpy()[persona]
-    )
-    hour = rng.normal(center, P["hour_sd"].to_numpy()[persona])
-    hour = np.mod(np.floor(hour), 24)
-    hour = np.where(is_store, np.clip(hour, 7, 21), hour)
+    """Hour of day (0-23): two weekday peaks per member, one weekend peak.
+
+    Store orders fall inside opening hours by redrawing (not by clipping, which would
+    pile the night onto the opening hour). Retired members shop in the weekday morning.
+    """
+    n = len(cust)
+    second = rng.random(n) < latent.peak2_share[cust]
+    center = np.where(second, latent.hour_peak[cust, 1], latent.hour_peak[cust, 0])
+    center = np.where(retired & ~weekend, 9.5, center)
+    sd = np.where(weekend, latent.weekend_hour_sd[cust], latent.hour_sd[cust])
+    center = np.where(weekend, latent.weekend_hour[cust], center)
+    hour = np.floor(rng.normal(center, sd))
+    for _ in range(8):
+        bad = np.flatnonzero(is_store & ((hour < STORE_HOURS[0]) | (hour >= STORE_HOURS[1])))
+        if len(bad) == 0:
+            break
+        hour[bad] = np.floor(rng.normal(center[bad], sd[bad] + 1.5))
+    hour = np.mod(hour, 24)
+    # The few still outside after redrawing: any opening hour, uniformly.
+    bad = is_store & ((hour < STORE_HOURS[0]) | (hour >= STORE_HOURS[1]))
+    hour[bad] = rng.integers(STORE_HOURS[0], STORE_HOURS[1], int(bad.sum()))
     return hour.astype(np.int64)

@@ -38,6 +38,7 @@ def _t(name, en, zh, *cols):
 
 
 SURVEY_ITEMS = [f"q{i:02d}" for i in range(1, 21)]
+BENEFIT_ITEMS = [f"b{i:02d}" for i in range(1, 7)]
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -74,8 +75,9 @@ TABLES: dict[str, Table] = {
             (
                 "member_level",
                 "str",
-                "regular / silver / gold / platinum, from the last 12 months' completed spend",
-                "会员等级：普通/银卡/金卡/铂金（按近 12 个月实付消费）",
+                "regular / silver / gold / platinum when the data window opened (members who "
+                "joined later start as regular)",
+                "会员等级：普通/银卡/金卡/铂金（数据期开始时的等级；之后注册的会员为普通）",
             ),
             ("household_size", "int", "People in the household", "家庭人数"),
             ("has_children", "bool", "Children live in the household", "家中是否有孩子"),
@@ -103,6 +105,7 @@ TABLES: dict[str, Table] = {
             ("category", "str", "Category code (snake_case)", "品类编码"),
             ("brand", "str", "Brand", "品牌"),
             ("unit_price", "float", "Shelf price per unit", "单价（元）"),
+            ("unit_cost", "float", "Purchase cost per unit", "单位进货成本（元）"),
             ("is_private_label", "bool", "The chain's own brand", "是否自有品牌"),
         ),
         _t(
@@ -196,13 +199,19 @@ TABLES: dict[str, Table] = {
         ),
         _t(
             "survey",
-            "Member survey: one row per respondent; answers 1 (strongly disagree) .. 5 "
-            "(strongly agree). See survey_items for the questions; some are reverse-keyed.",
-            "会员问卷：每位受访者一行；1 非常不同意 … 5 非常同意。"
-            "题目见 survey_items，部分为反向题。",
+            "Member survey: one row per respondent; attitude answers 1 (strongly disagree) .. "
+            "5 (strongly agree), benefit answers 1 (not at all important) .. 5 (very "
+            "important); empty where a question was skipped. See survey_items for the "
+            "questions; some are reverse-keyed.",
+            "会员问卷：每位受访者一行；态度题 1 非常不同意 … 5 非常同意，利益诉求题 1 非常不重要 … "
+            "5 非常重要；未作答为空。题目见 survey_items，部分为反向题。",
             ("customer_id", "int", "Respondent", "受访客户编号"),
             ("response_date", "date", "Date answered", "作答日期"),
-            *[(q, "int", f"Answer to item {q}", f"第 {q[1:]} 题得分") for q in SURVEY_ITEMS],
+            *[(q, "nint", f"Answer to attitude item {q}", f"态度题 {q[1:]} 得分") for q in SURVEY_ITEMS],
+            *[
+                (q, "nint", f"Importance of benefit item {q}", f"利益诉求题 {q[1:]} 重要性")
+                for q in BENEFIT_ITEMS
+            ],
         ),
         _t(
             "survey_items",
@@ -212,6 +221,12 @@ TABLES: dict[str, Table] = {
             ("construct", "str", "Construct measured", "测量维度"),
             ("construct_zh", "str", "Construct in Chinese", "维度中文名"),
             ("reverse_keyed", "bool", "Agreeing means LESS of the construct", "是否反向计分题"),
+            (
+                "block",
+                "str",
+                "attitude (agree/disagree) or benefit (importance of a benefit sought)",
+                "题组：attitude 态度题 / benefit 利益诉求题",
+            ),
             ("text_zh", "str", "Item text (Chinese)", "题目（中文）"),
             ("text_en", "str", "Item text (English)", "题目（英文）"),
         ),
@@ -229,6 +244,18 @@ TABLES: dict[str, Table] = {
             ),
             ("start_date", "date", "First day", "开始日期"),
             ("end_date", "date", "Last day", "结束日期"),
+            (
+                "target_rule",
+                "str",
+                "Who was eligible, as the marketing team wrote the rule",
+                "目标人群规则（市场部制定）",
+            ),
+            (
+                "treatment_share",
+                "float",
+                "Planned share of the audience contacted (the rest is held out)",
+                "计划触达比例（其余为留出对照组）",
+            ),
             ("cost_per_contact", "float", "Cost per treated customer", "每位触达客户成本（元）"),
             (
                 "coupon_code",
@@ -260,35 +287,113 @@ TABLES: dict[str, Table] = {
         ),
         _t(
             "truth",
-            "The hidden ground truth (for instructors and for checking): persona, churn and "
-            "latent traits. Trainees should not peek.",
-            "隐藏的真实答案（供讲师与校验使用）：客户画像类型、流失与潜在特质。学员请勿偷看。",
+            "The hidden ground truth (for instructors and for checking): persona, churn, drift "
+            "and latent traits. Trainees should not peek.",
+            "隐藏的真实答案（供讲师与校验使用）：客户画像类型、流失、衰退与潜在特质。学员请勿偷看。",
             ("customer_id", "int", "Customer", "客户编号"),
             ("persona", "str", "The persona that generated this customer", "生成该客户的画像类型"),
             (
+                "secondary_persona",
+                "str",
+                "A second persona whose habits the customer partly shares",
+                "该客户部分习惯所接近的第二画像类型",
+            ),
+            ("blend", "float", "Weight of the secondary persona (0-1)", "第二画像的权重（0-1）"),
+            (
                 "alive_at_end",
                 "bool",
-                "Still an active customer on the last day",
-                "数据最后一天是否仍活跃",
+                "Still a customer on the last day",
+                "数据最后一天是否仍为活跃客户",
+            ),
+            (
+                "drift_start",
+                "date",
+                "Day the customer began to drift away: fewer orders, smaller baskets (empty "
+                "if not leaving)",
+                "开始衰退（下单变少、客单变小）的日期（未流失为空）",
             ),
             (
                 "churn_date",
                 "date",
-                "Date of the last order before leaving (empty if alive)",
-                "流失前最后一次下单日期（仍活跃为空）",
+                "Day the customer was gone, after the last order (empty if alive)",
+                "客户流失之日，晚于最后一次下单（仍活跃为空）",
+            ),
+            (
+                "churn_trigger",
+                "str",
+                "none / gradual / service_failure / competitor / trial",
+                "流失原因：无 / 逐渐流失 / 服务失误 / 竞争对手开店 / 只试一次",
             ),
             ("order_rate", "float", "Orders per day while active (lambda)", "活跃期日均下单率"),
             (
-                "dropout_prob",
+                "churn_hazard",
                 "float",
-                "Probability of leaving after each order (p)",
-                "每次购买后流失的概率",
+                "Chance per day of starting to leave",
+                "每日开始流失的概率",
             ),
             ("trait_price", "float", "Latent price consciousness (z)", "潜在价格敏感度"),
             ("trait_health", "float", "Latent health consciousness (z)", "潜在健康意识"),
             ("trait_novelty", "float", "Latent novelty seeking (z)", "潜在尝新倾向"),
             ("trait_convenience", "float", "Latent convenience orientation (z)", "潜在便利导向"),
             ("trait_loyalty", "float", "Latent loyalty (z)", "潜在忠诚度"),
+        ),
+        _t(
+            "life_events",
+            "Hidden: dated life events that change what, where and when customers buy.",
+            "隐藏表：改变客户购买内容、渠道与时间的人生事件（含日期）。",
+            ("customer_id", "int", "Customer", "客户编号"),
+            (
+                "event",
+                "str",
+                "first_child / moved / retired / digital_shift / group_buy_joined",
+                "事件：第一个孩子出生 / 搬家 / 退休 / 转向线上 / 加入社群团购",
+            ),
+            ("event_date", "date", "Date of the event", "事件日期"),
+            (
+                "new_home_store_id",
+                "nint",
+                "The new home store after moving (empty for other events)",
+                "搬家后的新常去门店（其他事件为空）",
+            ),
+        ),
+        _t(
+            "competitor_openings",
+            "Hidden: a competitor opened near these stores on these dates.",
+            "隐藏表：竞争对手在这些门店附近开店的日期。",
+            ("store_id", "int", "Store facing the new competitor", "受影响门店编号"),
+            ("opening_date", "date", "Opening date of the competitor", "竞争对手开业日期"),
+        ),
+        _t(
+            "campaign_response",
+            "Hidden: the campaign response model's parameters per persona and offer type.",
+            "隐藏表：各画像类型对各类活动的响应模型参数。",
+            ("persona", "str", "Persona", "画像类型"),
+            ("campaign_type", "str", "Offer type", "活动类型"),
+            (
+                "base_uplift",
+                "float",
+                "Change of the order rate of a contacted customer (0.1 = +10%)",
+                "被触达客户下单率的变化（0.1 表示 +10%）",
+            ),
+            ("trait", "str", "Latent trait that strengthens the response", "增强响应的潜在特质"),
+            (
+                "trait_weight",
+                "float",
+                "Extra uplift per standard deviation of that trait",
+                "该特质每个标准差带来的额外提升",
+            ),
+            (
+                "reference_discount",
+                "float",
+                "Discount the uplift refers to (effects scale with sqrt(discount/this))",
+                "基准折扣率（效果按 sqrt(折扣/基准) 缩放）",
+            ),
+            (
+                "redeem_rate",
+                "float",
+                "Chance of redeeming on the first order in the window",
+                "活动期内首单核销活动券的概率",
+            ),
         ),
     ]
 }

@@ -19,13 +19,15 @@ from coursekit.synth.campaigns import assign_and_apply, plan_campaigns
 from coursekit.synth.catalog import make_products
 from coursekit.synth.orders import make_orders
 from coursekit.synth.params import LOCALES, TRAITS, load_params
+from coursekit.synth.lifecycle import TRIGGERS, make_lifecycle
 from coursekit.synth.population import make_customers, make_latent, make_stores, name_pools
 from coursekit.synth.purchases import draw_order_times, make_intensity
+from coursekit.synth.response import response_parameters
 from coursekit.synth.schema import TABLES, conform
 from coursekit.synth.survey import make_survey
 
 # Bump when a change to the generator changes its output for the same parameters.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 FORMATS = ("csv", "parquet")
 # The export systems store UTC; local time is a fixed offset (no daylight saving), so
 # every local timestamp maps to exactly one instant and back.
@@ -64,6 +66,9 @@ class World:
     campaigns: pd.DataFrame
     campaign_assignments: pd.DataFrame
     truth: pd.DataFrame
+    life_events: pd.DataFrame
+    competitor_openings: pd.DataFrame
+    campaign_response: pd.DataFrame
     params: dict = field(default_factory=dict)
     _raw: object | None = field(default=None, repr=False)
     _raw_dir: Path | None = field(default=None, repr=False)
@@ -237,20 +242,22 @@ def generate_world(
         params, n, start_ts, n_days, locale, _stream(seed, "customers"), pools, stores
     )
     latent = make_latent(params, membership, _stream(seed, "latent"))
+    life = make_lifecycle(params, membership, latent, stores, n_days, _stream(seed, "lifecycle"))
     bar.update()
 
     intensity = make_intensity(params, days)
-    times = draw_order_times(latent, intensity, _stream(seed, "order_times"))
+    times = draw_order_times(latent, life, intensity, _stream(seed, "order_times"))
     campaigns = plan_campaigns(params, start_ts, n_days, locale)
     signup_day = np.floor(membership.signup_day)
     times, assignments = assign_and_apply(
-        campaigns, params, latent, signup_day, times, intensity, _stream(seed, "campaigns")
+        campaigns, params, latent, life, signup_day, times, intensity, _stream(seed, "campaigns")
     )
     bar.update()
 
     orders, items, assignments = make_orders(
         times,
         latent,
+        life,
         customers,
         stores,
         products,
@@ -263,20 +270,20 @@ def generate_world(
     )
     bar.update()
 
-    customers["member_level"] = _member_levels(orders, customers, params, end_ts)
-    truth = _truth(customers, latent, times, params, start_ts)
+    customers["member_level"] = _member_levels(latent, params, _stream(seed, "member_levels"))
+    truth = _truth(customers, latent, life, times, params, start_ts)
     bar.update()
 
     web_events = make_web_events(
         orders,
         items,
         latent,
+        life,
         customers,
         products,
         params,
         start_ts,
         n_days,
-        times.churn_day,
         _stream(seed, "web_events"),
     )
     bar.update()
@@ -285,6 +292,31 @@ def generate_world(
 
     stores = stores.assign(
         open_date=start_ts - pd.to_timedelta(stores.pop("open_days_before"), unit="D")
+    )
+    ids = customers["customer_id"].to_numpy()
+    events = life.events_table()
+    life_events = pd.DataFrame(
+        {
+            "customer_id": ids[events["member"].to_numpy()],
+            "event": events["event"].to_numpy(),
+            "event_date": start_ts + pd.to_timedelta(np.floor(events["day"]), unit="D"),
+            "new_home_store_id": pd.array(
+                np.where(
+                    events["event"] == "moved",
+                    life.new_home_store[events["member"].to_numpy()],
+                    0,
+                ),
+                dtype="Int64",
+            ),
+        }
+    )
+    life_events.loc[life_events["event"] != "moved", "new_home_store_id"] = pd.NA
+    competitor = life.competitor
+    competitor_openings = pd.DataFrame(
+        {
+            "store_id": competitor["store_id"].to_numpy(),
+            "opening_date": start_ts + pd.to_timedelta(competitor["opening_day"], unit="D"),
+        }
     )
     world = World(
         customers=conform(customers, "customers"),
@@ -298,6 +330,9 @@ def generate_world(
         campaigns=conform(campaigns, "campaigns"),
         campaign_assignments=conform(assignments, "campaign_assignments"),
         truth=conform(truth, "truth"),
+        life_events=conform(life_events, "life_events"),
+        competitor_openings=conform(competitor_openings, "competitor_openings"),
+        campaign_response=conform(response_parameters(params), "campaign_response"),
         params={
             "n_customers": n,
             "seed": seed,
@@ -312,31 +347,54 @@ def generate_world(
     return world
 
 
-def _member_levels(orders, customers, params, end_ts) -> np.ndarray:
-    """Member level from completed net spend in the last 12 months of the data."""
-    recent = orders[
-        (orders["status"] == "completed")
-        & (orders["order_ts"] > end_ts + pd.Timedelta(days=1) - pd.Timedelta(days=365))
-    ]
-    spend = recent.groupby("customer_id", observed=True)["net_amount"].sum()
-    spend = spend.reindex(customers["customer_id"], fill_value=0.0).to_numpy()
+# Member level when the data window opens: members who joined before it have a level from
+# the spending of their previous year (which the data does not hold: drawn around their
+# expected spend); members who join later start as regular. Nothing observed after the
+# window opens goes into it.
+LINE_VALUE = 32.0  # a typical line's amount (yuan), for the expected yearly spend
+
+
+def _member_levels(latent, params, rng) -> np.ndarray:
+    P = params.personas
+    expected = (
+        latent.rate
+        * 365.0
+        * P["lines_mean"].to_numpy()[latent.persona]
+        * P["quantity_mean"].to_numpy()[latent.persona]
+        * latent.spend_level
+        * LINE_VALUE
+    )
+    spend = expected * rng.lognormal(0.0, 0.4, len(expected))
+    spend = np.where(latent.existing & ~latent.never_buys, spend, 0.0)
     levels = params.member_levels
     idx = np.searchsorted(levels["min_spend_12m"].to_numpy(), spend, side="right") - 1
     return levels["level"].to_numpy()[np.clip(idx, 0, len(levels) - 1)]
 
 
-def _truth(customers, latent, times, params, start_ts) -> pd.DataFrame:
-    churn_day = np.floor(times.churn_day)
-    churn_date = pd.Series(pd.NaT, index=range(len(customers)), dtype="datetime64[ns]")
-    has = ~np.isnan(churn_day)
-    churn_date[has] = start_ts + pd.to_timedelta(churn_day[has], unit="D")
+def _truth(customers, latent, life, times, params, start_ts) -> pd.DataFrame:
+    n = len(customers)
+
+    def dates(days: np.ndarray) -> np.ndarray:
+        out = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+        has = ~np.isnan(days)
+        out[has] = start_ts + pd.to_timedelta(np.floor(days[has]), unit="D")
+        return out.to_numpy()
+
+    names = np.asarray(params.persona_names, dtype=object)
+    drift = np.where(times.alive, np.nan, life.drift_start)
     out = {
         "customer_id": customers["customer_id"].to_numpy(),
-        "persona": np.asarray(params.persona_names, dtype=object)[latent.persona],
+        "persona": names[latent.persona],
+        "secondary_persona": names[latent.secondary],
+        "blend": np.round(latent.blend, 4),
         "alive_at_end": times.alive,
-        "churn_date": churn_date.to_numpy(),
+        "drift_start": dates(drift),
+        "churn_date": dates(times.churn_day),
+        "churn_trigger": np.asarray(TRIGGERS, dtype=object)[
+            np.where(times.alive, 0, life.trigger)
+        ],
         "order_rate": np.round(latent.rate, 6),
-        "dropout_prob": np.round(latent.dropout, 6),
+        "churn_hazard": np.round(latent.hazard, 8),
     }
     for j, trait in enumerate(TRAITS):
         out[f"trait_{trait}"] = np.round(latent.traits[:, j], 4)
