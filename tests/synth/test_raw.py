@@ -105,5 +105,14 @@ def test_survey_export_has_text_labels_and_repeats(small_world):
     from io import BytesIO
 
     export = pd.read_csv(BytesIO(small_world.raw["survey_export.csv"]), encoding="utf-8-sig")
-    assert export.iloc[:, 5].isin(["非常不同意", "不同意", "一般", "同意", "非常同意"]).all()
+    agree = ["非常不同意", "不同意", "一般", "同意", "非常同意"]
+    important = ["非常不重要", "不重要", "一般", "重要", "非常重要"]
+    items = small_world.survey_items
+    n_attitude = int((items["block"] == "attitude").sum())
+    attitude = export.iloc[:, 5 : 5 + n_attitude]
+    benefit = export.iloc[:, 5 + n_attitude :]
+    assert benefit.shape[1] == int((items["block"] == "benefit").sum()) > 0
+    # Text labels only, and blanks where a question was skipped (as the clean table has).
+    assert attitude.stack().isin(agree).all() and benefit.stack().isin(important).all()
+    assert attitude.isna().any().any()
     assert len(export) > len(small_world.survey)

@@ -686,6 +686,9 @@ def _integrate_group_buy(raw_dir, products, store_id, by_phone, country):
 LIKERT_SCORES = {
     "非常不同意": 1, "不同意": 2, "一般": 3, "同意": 4, "非常同意": 5,
     "Strongly disagree": 1, "Disagree": 2, "Neutral": 3, "Agree": 4, "Strongly agree": 5,
+    # benefit items (how important ...)
+    "非常不重要": 1, "不重要": 2, "重要": 4, "非常重要": 5,
+    "Not at all important": 1, "Not important": 2, "Important": 4, "Very important": 5,
 }  # fmt: skip
 
 
@@ -708,7 +711,8 @@ def _integrate_survey(raw_dir, survey_items, by_phone, country):
         }
     )
     for item, question in zip(survey_items["item"], questions, strict=True):
-        out[item] = latest[question].map(LIKERT_SCORES).astype("int64")
+        # A skipped question is an empty cell: a missing answer, not a zero.
+        out[item] = latest[question].map(LIKERT_SCORES).astype("Int64")
     out = out.sort_values("customer_id", ignore_index=True)
     q = _counts("survey", n, duplicates=int(n - len(raw.drop_duplicates("phone"))),
                 missing=int(raw["phone"].isna().sum()),

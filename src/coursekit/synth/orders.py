@@ -120,7 +120,7 @@ def make_orders(
     # Timestamp: the process gives the day; the member's habits give the hour, which
     # differs between weekdays and weekends (and after retiring).
     day_int = np.floor(times.day).astype(np.int64)
-    weekend = (start.dayofweek + day_int) % 7 >= 5
+    weekend = (start.day_of_week + day_int) % 7 >= 5
     retired = life.after("retired", cust, times.day)
     hour = hours_of_day(latent, cust, weekend, is_store, retired, rng)
     minute = rng.integers(0, 60, n_orders)

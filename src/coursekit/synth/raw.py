@@ -68,6 +68,13 @@ LIKERT = {
     "zh_CN": ["非常不同意", "不同意", "一般", "同意", "非常同意"],
     "en_US": ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"],
 }
+# Benefit items ask how important something is, on their own five labels.
+IMPORTANCE = {
+    "zh_CN": ["非常不重要", "不重要", "一般", "重要", "非常重要"],
+    "en_US": [
+        "Not at all important", "Not important", "Neutral", "Important", "Very important",
+    ],
+}
 POS_COLUMNS = [
     "门店代码", "门店名称", "小票号", "交易时间", "会员卡号", "商品条码", "商品名称",
     "数量", "单价", "金额", "优惠券码", "整单优惠", "实收金额", "交易类型", "原小票号",
@@ -576,7 +583,6 @@ def _community_names(world, rng, locale: str) -> dict[int, str]:
 def _survey(world, identities: _Identities, rng, locale: str) -> bytes:
     s = world.survey
     items = world.survey_items
-    labels = LIKERT[locale]
     text_col = "text_zh" if locale == "zh_CN" else "text_en"
     questions = [f"{k + 1}、{t}" for k, t in enumerate(items[text_col])]
     phones = world.customers.set_index("customer_id")["phone"]
@@ -589,8 +595,8 @@ def _survey(world, identities: _Identities, rng, locale: str) -> bytes:
             "_ts": submitted.to_numpy(),
             "手机号": format_phones(phones.loc[s["customer_id"]], rng.integers(0, 6, n), locale),
             **{
-                q: np.asarray(labels, dtype=object)[s[item].to_numpy() - 1]
-                for q, item in zip(questions, items["item"], strict=True)
+                q: _labels(s[item], LIKERT[locale] if block == "attitude" else IMPORTANCE[locale])
+                for q, item, block in zip(questions, items["item"], items["block"], strict=True)
             },
         }
     )
@@ -600,7 +606,8 @@ def _survey(world, identities: _Identities, rng, locale: str) -> bytes:
     earlier["_ts"] = earlier["_ts"] - pd.to_timedelta(
         rng.integers(3600, 5 * 86400, len(twice)), unit="s"
     )
-    for q in questions:
+    for q, block in zip(questions, items["block"], strict=True):
+        labels = LIKERT[locale] if block == "attitude" else IMPORTANCE[locale]
         earlier[q] = np.asarray(labels, dtype=object)[rng.integers(0, 5, len(twice))]
     # Respondents who are not members (their phones match no one).
     strangers = earlier.iloc[:0]
@@ -628,6 +635,15 @@ def _survey(world, identities: _Identities, rng, locale: str) -> bytes:
     buf = io.StringIO()
     out.to_csv(buf, index=False, lineterminator="\n")
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def _labels(answers: pd.Series, labels: list[str]) -> np.ndarray:
+    """Text labels of 1..5 answers; a skipped question is an empty cell."""
+    codes = answers.to_numpy(dtype=float, na_value=np.nan)
+    out = np.full(len(codes), None, dtype=object)
+    ok = ~np.isnan(codes)
+    out[ok] = np.asarray(labels, dtype=object)[codes[ok].astype(np.int64) - 1]
+    return out
 
 
 def _identity_key(world, identities: _Identities) -> bytes:
