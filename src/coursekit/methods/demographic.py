@@ -392,6 +392,14 @@ def tgi(crosstab: pd.DataFrame) -> pd.DataFrame:
     total = counts.sum()
     if total == 0:
         raise ValueError("crosstab has no members (all cells are 0)")
+    for axis, what in ((1, "row"), (0, "column")):
+        sums = counts.sum(axis=axis)
+        if len(sums) > 1 and np.allclose(sums, 100):
+            raise ValueError(
+                f"every {what} of crosstab sums to 100: these look like percentages, not "
+                "counts; percentages weigh every group equally in the base. Pass "
+                "pd.crosstab(group, segment)"
+            )
     with np.errstate(invalid="ignore", divide="ignore"):
         share_of_group = counts / counts.sum(axis=1, keepdims=True)
         base_share = counts.sum(axis=0, keepdims=True) / total
@@ -605,7 +613,7 @@ def segment_profile(
     by_customer = sales.groupby("customer_id")
     per_member = pd.DataFrame(
         {
-            "segment": segments.to_numpy(),
+            "segment": segments.array,  # keeps a categorical's order
             "spend": ids.map(by_customer["net_amount"].sum()).fillna(0.0).to_numpy(),
             "orders": ids.map(by_customer["order_id"].nunique()).fillna(0).to_numpy(),
         },
@@ -719,9 +727,9 @@ def _mix(
         table = pd.crosstab(segment, kind)
     else:
         table = pd.crosstab(segment, kind, values=weight, aggfunc="sum").fillna(0.0)
-    known = [k for k in order if k in table.columns]
-    extra = sorted(c for c in table.columns if c not in known)
-    table = table[known + extra]
+    # Known kinds always get a column (0 where unused), so tables line up across samples.
+    extra = sorted(c for c in table.columns if c not in order)
+    table = table.reindex(columns=[*order, *extra], fill_value=0)
     return table.div(table.sum(axis=1), axis=0)
 
 
