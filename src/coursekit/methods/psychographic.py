@@ -50,6 +50,8 @@ import pandas as pd
 from scipy import stats
 from sklearn.decomposition import FactorAnalysis
 
+from coursekit.methods.data_collection import normalize_phone
+
 __all__ = [
     "AGREE_LABELS",
     "EXPORT_COLUMNS",
@@ -274,8 +276,6 @@ def latest_submissions(answers: pd.DataFrame, *, country: str = "CN") -> pd.Data
     Returns:
         The kept rows in their original order, with a ``phone_normalized`` column.
     """
-    from coursekit.methods.data_collection import normalize_phone
-
     _require_columns(answers, ("phone", "submitted_at"), "answers")
     if not answers.index.is_unique:
         raise ValueError("answers has a repeated index; reset_index() first")
@@ -784,6 +784,7 @@ def nonresponse_comparison(
                 )
             )
     table = pd.DataFrame(rows, columns=["column", "level", "respondents", "members", "p_value"])
+    table["level"] = table["level"].astype(object)  # "mean" and category values side by side
     table.insert(4, "difference", table["respondents"] - table["members"])
     return table
 
