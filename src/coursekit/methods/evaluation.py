@@ -611,15 +611,29 @@ def two_model_uplift(
         raise ValueError(f"X_new has {scoring.shape[1]} columns but X has {features.shape[1]}")
     base = HistGradientBoostingRegressor(random_state=seed) if estimator is None else estimator
     predictions = []
-    for group in (1.0, 0.0):
-        model = clone(base).fit(features[flags == group], y[flags == group])
-        if is_classifier(model):
-            predictions.append(model.predict_proba(scoring)[:, 1])
-        else:
-            predictions.append(model.predict(scoring))
+    with _one_thread():
+        for group in (1.0, 0.0):
+            model = clone(base).fit(features[flags == group], y[flags == group])
+            if is_classifier(model):
+                predictions.append(model.predict_proba(scoring)[:, 1])
+            else:
+                predictions.append(model.predict(scoring))
     source = X if X_new is None else X_new
     index = source.index if isinstance(source, pd.DataFrame) else pd.RangeIndex(len(scoring))
     return pd.Series(predictions[0] - predictions[1], index=index, name="uplift")
+
+
+def _one_thread():
+    """Run native thread pools (OpenMP, BLAS) on one thread.
+
+    Course data are small and workshop machines are shared: k-means and histogram
+    gradient boosting on a few thousand members run many times faster on one thread than
+    fighting other users for the cores, and the results no longer depend on the number
+    of cores.
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
 
 
 def _feature_matrix(X: Any, what: str) -> np.ndarray:
@@ -644,9 +658,6 @@ def _feature_matrix(X: Any, what: str) -> np.ndarray:
 
 
 def _bootstrap_aris(X: Any, k: int, n_boot: int, seed: int, n_init: int) -> np.ndarray:
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import adjusted_rand_score
-
     points = _feature_matrix(X, "X")
     n = len(points)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 2 <= k < n:
@@ -656,23 +667,32 @@ def _bootstrap_aris(X: Any, k: int, n_boot: int, seed: int, n_init: int) -> np.n
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
         raise ValueError(f"seed must be a whole number, got {seed!r}")
     scores = np.empty(n_boot)
-    for b, child in enumerate(np.random.SeedSequence(int(seed)).spawn(n_boot)):
-        rng = np.random.default_rng(child)
-        labelings = []
-        drawn_sets = []
-        for _ in range(2):
-            drawn = rng.integers(0, n, size=n)
-            model = KMeans(
-                n_clusters=int(k), n_init=n_init, random_state=int(rng.integers(2**31 - 1))
-            )
-            labels = np.full(n, -1)
-            # A point drawn twice has one position, hence one label.
-            labels[drawn] = model.fit_predict(points[drawn])
-            labelings.append(labels)
-            drawn_sets.append(drawn)
-        shared = np.intersect1d(drawn_sets[0], drawn_sets[1])
-        scores[b] = adjusted_rand_score(labelings[0][shared], labelings[1][shared])
+    with _one_thread():
+        for b, child in enumerate(np.random.SeedSequence(int(seed)).spawn(n_boot)):
+            scores[b] = _bootstrap_pair(points, int(k), n_init, child)
     return scores
+
+
+def _bootstrap_pair(
+    points: np.ndarray, k: int, n_init: int, child: np.random.SeedSequence
+) -> float:
+    """ARI of k-means on two bootstrap resamples, on the points both resamples contain."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score
+
+    n = len(points)
+    rng = np.random.default_rng(child)
+    labelings, drawn_sets = [], []
+    for _ in range(2):
+        drawn = rng.integers(0, n, size=n)
+        model = KMeans(n_clusters=k, n_init=n_init, random_state=int(rng.integers(2**31 - 1)))
+        labels = np.full(n, -1)
+        # A point drawn twice has one position, hence one label.
+        labels[drawn] = model.fit_predict(points[drawn])
+        labelings.append(labels)
+        drawn_sets.append(drawn)
+    shared = np.intersect1d(drawn_sets[0], drawn_sets[1])
+    return float(adjusted_rand_score(labelings[0][shared], labelings[1][shared]))
 
 
 def bootstrap_stability(X: Any, k: int, n_boot: int = 20, seed: int = 0, *, n_init: int = 4):

@@ -962,10 +962,8 @@ def recommend(
         ["buyers", item_col], ascending=[False, True], kind="mergesort"
     )
     popularity_rank = pd.Series(np.arange(len(popular)), index=popular[item_col].to_numpy())
-    who = (
-        pd.Index(sorted(counts["customer_id"].unique()))
-        if members is None
-        else pd.Index(list(members)).unique()
+    who = pd.Index(
+        sorted(set(counts["customer_id"] if members is None else members), key=_sort_key)
     )
     owned = counts[counts["customer_id"].isin(who)]
 
@@ -988,30 +986,50 @@ def recommend(
         kind="mergesort",
     )
     candidates = candidates[candidates.groupby("customer_id").cumcount() < k]
-    chosen = {
-        member: list(zip(group[item_col], group["score"], group["source"], strict=True))
-        for member, group in candidates.groupby("customer_id", sort=False)
-    }
-    bought = {member: set(group[item_col]) for member, group in owned.groupby("customer_id")}
-    popular_items = list(zip(popular[item_col], popular["buyers"].astype("float64"), strict=True))
+    columns = ["customer_id", item_col, "score", "source"]
+    picked = candidates[columns]
+    if fill_popular:
+        picked = pd.concat([picked, _popular_fill(picked, owned, who, popular, k, exclude_bought)])
+    # Members in order, each one's own picks before the popular fills.
+    position = pd.Series(np.arange(len(who)), index=who)
+    picked = picked.assign(_at=position.reindex(picked["customer_id"]).to_numpy())
+    picked = picked.sort_values("_at", kind="mergesort").drop(columns="_at")
+    picked.insert(1, "rank", picked.groupby("customer_id").cumcount() + 1)
+    return picked.reset_index(drop=True).astype({"rank": "int64", "score": "float64"})
+
+
+def _popular_fill(
+    picked: pd.DataFrame,
+    owned: pd.DataFrame,
+    who: pd.Index,
+    popular: pd.DataFrame,
+    k: int,
+    exclude_bought: bool,
+) -> pd.DataFrame:
+    """Popular items for the members with fewer than k picks, skipping what they have."""
+    item_col = picked.columns[1]
+    have = picked.groupby("customer_id").size().reindex(who, fill_value=0)
+    short = have.index[(have < k).to_numpy()]
+    if len(short) == 0:
+        return picked.iloc[:0]
+    skip: dict[Any, set] = {member: set() for member in short}
+    sources = [picked] + ([owned] if exclude_bought else [])
+    for source in sources:
+        inside = source[source["customer_id"].isin(short)]
+        for member, items in inside.groupby("customer_id")[item_col].agg(set).items():
+            skip[member] |= items
+    ranking = list(zip(popular[item_col], popular["buyers"].astype("float64"), strict=True))
     rows = []
-    for member in who:
-        picks = chosen.get(member, [])
-        if fill_popular and len(picks) < k:
-            skip = {item for item, _, _ in picks}
-            if exclude_bought:
-                skip |= bought.get(member, set())
-            for item, buyers_count in popular_items:
-                if item not in skip:
-                    picks.append((item, buyers_count, "popular"))
-                    if len(picks) == k:
-                        break
-        rows.extend(
-            (member, rank, item, score, source)
-            for rank, (item, score, source) in enumerate(picks, start=1)
-        )
-    result = pd.DataFrame(rows, columns=["customer_id", "rank", item_col, "score", "source"])
-    return result.astype({"rank": "int64", "score": "float64"})
+    for member, room in zip(short, (k - have[short]).to_numpy(), strict=True):
+        taken = skip[member]
+        added = 0
+        for item, buyers in ranking:
+            if item not in taken:
+                rows.append((member, item, buyers, "popular"))
+                added += 1
+                if added == room:
+                    break
+    return pd.DataFrame(rows, columns=picked.columns)
 
 
 def _rule_candidates(rules: Any, owned: pd.DataFrame, who: pd.Index, item_col: str) -> pd.DataFrame:
