@@ -254,10 +254,22 @@ def test_time_split_refuses_overlapping_periods(tables):
 
 
 @pytest.fixture(scope="module")
-def world_tables():
-    from coursekit.synth import generate_world
-
-    return generate_world(n_customers=300, seed=11).tables()
+def world_tables() -> dict[str, pd.DataFrame]:
+    """200 members over two years, each buying at their own rate until their own last day."""
+    rng = np.random.default_rng(11)
+    start = pd.Timestamp("2024-01-01")
+    rows = []
+    for member in range(1, 201):
+        rate = rng.gamma(2.0, 0.02)  # orders per day
+        last_day = rng.uniform(200, 731) if rng.random() < 0.5 else 731
+        days = np.sort(rng.uniform(0, last_day, rng.poisson(rate * last_day) + 1))
+        rows += [(member, start + pd.Timedelta(days=float(day))) for day in days]
+    orders = pd.DataFrame(rows, columns=["customer_id", "order_ts"])
+    orders["order_ts"] = orders["order_ts"].dt.floor("s")
+    orders["order_id"] = np.arange(1, len(orders) + 1)
+    orders["status"] = np.where(rng.random(len(orders)) < 0.05, "returned", "completed")
+    orders["net_amount"] = np.round(rng.gamma(2.0, 40.0, len(orders)), 2)
+    return {"orders": orders}
 
 
 def test_mistake_random_split_across_time_leaks_the_test_labels(world_tables):
@@ -281,6 +293,7 @@ def test_mistake_random_split_across_time_leaks_the_test_labels(world_tables):
     later = train[train["cutoff"] == second].set_index("customer_id")
     exposed = test[(test["cutoff"] == first) & test["customer_id"].isin(later.index)]
     assert len(exposed) > 20
+    assert 0 < exposed["churned"].mean() < 1  # both kinds of member, so 100% means something
     # A rule read off the training rows predicts every exposed test label exactly.
     guess = (later.loc[exposed["customer_id"], "recency_days"] > horizon).astype("int64")
     assert accuracy_score(exposed["churned"], guess) == 1.0
