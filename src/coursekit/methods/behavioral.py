@@ -105,6 +105,7 @@ confidence and support (then by the item names, so ties come out the same every 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -370,7 +371,7 @@ def daypart(hours: pd.Series | np.ndarray) -> np.ndarray:
 
 
 def _occasion_of(stamps: pd.Series) -> np.ndarray:
-    weekend = np.isin(stamps.dt.dayofweek.to_numpy(), _WEEKEND_DAYS)
+    weekend = np.isin(stamps.dt.day_of_week.to_numpy(), _WEEKEND_DAYS)
     part = daypart(stamps.dt.hour.to_numpy())
     return np.select(
         [weekend, part == "morning", part == "evening"],
@@ -416,7 +417,7 @@ def weekday_hour_table(
     _require_frame(orders, "orders", (ts_col,))
     stamps = local_time(orders[ts_col], ts_col, tz)
     counts = np.zeros((7, 24), dtype="int64")
-    np.add.at(counts, (stamps.dt.dayofweek.to_numpy(), stamps.dt.hour.to_numpy()), 1)
+    np.add.at(counts, (stamps.dt.day_of_week.to_numpy(), stamps.dt.hour.to_numpy()), 1)
     table = pd.DataFrame(
         counts,
         index=pd.Index(list(WEEKDAYS), name="weekday"),
@@ -467,6 +468,7 @@ def occasion_basket(
             "avg_basket_value": grouped["net_amount"].mean(),
         }
     )
+    table = table.reindex([name for name in OCCASIONS if name in table.index])
     table.insert(1, "order_share", table["orders"] / len(by_order))
     line_groups = lines.groupby("occasion", observed=True)
     table["lines_per_order"] = (
@@ -598,7 +600,7 @@ def behavior_features(
 
     # Time: share of orders by weekend and daypart (local clock).
     parts = daypart(stamps.dt.hour.to_numpy())
-    time_flags = {"weekend_share": np.isin(stamps.dt.dayofweek.to_numpy(), _WEEKEND_DAYS)}
+    time_flags = {"weekend_share": np.isin(stamps.dt.day_of_week.to_numpy(), _WEEKEND_DAYS)}
     for name, _first, _end in DAYPARTS:
         time_flags[f"{name}_share"] = parts == name
     time_shares = per_order_share(pd.DataFrame(time_flags))
@@ -613,7 +615,8 @@ def behavior_features(
     spend_or_nan = spend.replace(0.0, np.nan)
 
     def per_spend_share(amounts: pd.Series | pd.DataFrame) -> Any:
-        return amounts.div(spend_or_nan, axis=0).fillna(0.0).astype("float64")
+        # Clipped: summing in another order may put a share a rounding error above 1.
+        return amounts.div(spend_or_nan, axis=0).fillna(0.0).clip(upper=1.0).astype("float64")
 
     categories = sorted(products["category"].astype(str).unique())
     category_spend = (
@@ -734,6 +737,8 @@ def cart_abandonment(web_events: pd.DataFrame) -> float:
 def _month_period(month: Any) -> pd.Period:
     if isinstance(month, pd.Period):
         return month.asfreq("M")
+    if isinstance(month, str) and not re.fullmatch(r"\d{4}-\d{1,2}", month.strip()):
+        raise ValueError(f"month {month!r} is not a month such as '2025-11'")
     if not isinstance(month, str | date | datetime | pd.Timestamp | np.datetime64):
         raise ValueError(f"month must be like '2025-11' or a Period, got {month!r}")
     try:
@@ -775,12 +780,15 @@ def browse_without_buy(
     _check_products(products, ("category",))
 
     event_stamps = local_time(web_events["event_ts"], "event_ts", tz)
-    in_month = (event_stamps.dt.to_period("M") == period).to_numpy()
-    is_view = (web_events["event_type"].astype(str) == "view").to_numpy()
-    views = web_events[in_month & is_view & web_events["product_id"].notna().to_numpy()]
+    viewed = (
+        (event_stamps.dt.to_period("M") == period)
+        & (web_events["event_type"].astype(str) == "view")
+        & web_events["product_id"].notna()
+    ).to_numpy()
     views = _lines_with_products(
-        views[["customer_id", "product_id"]], products, ("category",)
-    ).assign(event_ts=event_stamps[in_month & is_view & web_events["product_id"].notna()].values)
+        web_events.loc[viewed, ["customer_id", "product_id"]], products, ("category",)
+    )
+    views["event_ts"] = event_stamps[viewed].to_numpy()
 
     completed = _completed(orders)
     order_stamps = local_time(completed["order_ts"], "order_ts", tz)
@@ -800,7 +808,14 @@ def browse_without_buy(
 
     columns = ["customer_id", "category", "views", "last_viewed"]
     if len(views) == 0:
-        return pd.DataFrame({col: [] for col in columns})
+        return pd.DataFrame(
+            {
+                "customer_id": web_events["customer_id"].iloc[:0].to_numpy(),
+                "category": pd.Series([], dtype=str),
+                "views": pd.Series([], dtype="int64"),
+                "last_viewed": pd.Series([], dtype="datetime64[ns]"),
+            }
+        )
     views["category"] = views["category"].astype(str)
     interest = (
         views.groupby(["customer_id", "category"])
@@ -924,9 +939,13 @@ def _check_k(k: Any, n_rows: int) -> int:
 
 def _kmeans(matrix: np.ndarray, k: int, seed: int) -> Any:
     from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
 
-    # n_init=10 restarts: the best of ten seeded starts, the same ten every run.
-    return KMeans(n_clusters=k, n_init=10, random_state=seed).fit(matrix)
+    # n_init=10 restarts: the best of ten seeded starts, the same ten every run. One
+    # thread: member tables are small, so threads only cost (seconds on a busy workshop
+    # machine), and the sums come out in the same order on every machine.
+    with threadpool_limits(limits=1):
+        return KMeans(n_clusters=k, n_init=10, random_state=seed).fit(matrix)
 
 
 def kmeans_labels(X: pd.DataFrame | np.ndarray, k: int, seed: int) -> pd.Series:
@@ -1131,11 +1150,16 @@ def basket_matrix(
     else:
         lines = _lines_with_products(lines[["order_id", "product_id"]], products, (level,))
         items = lines[level]
-    baskets = pd.crosstab(lines["order_id"].to_numpy(), items.to_numpy()) > 0
-    baskets = baskets.sort_index().sort_index(axis=1)
-    baskets.index.name = "order_id"
-    baskets.columns.name = level
-    return baskets.astype(bool)
+    basket_codes, order_ids = pd.factorize(lines["order_id"], sort=True)
+    item_codes, item_names = pd.factorize(items, sort=True)
+    # Setting a cell twice is harmless: repeated lines of an item stay one True.
+    cells = np.zeros((len(order_ids), len(item_names)), dtype=bool)
+    cells[basket_codes, item_codes] = True
+    return pd.DataFrame(
+        cells,
+        index=pd.Index(order_ids, name="order_id"),
+        columns=pd.Index(item_names, name=level),
+    )
 
 
 def _check_baskets(baskets: Any) -> pd.DataFrame:
@@ -1358,5 +1382,8 @@ def rules_by_segment(
             items[(per_basket == segment).to_numpy()], min_support, min_confidence, max_len=max_len
         )
         rules.insert(0, "segment", segment)
-        tables.append(rules)
+        if len(rules):
+            tables.append(rules)
+    if not tables:
+        return rules.iloc[:0]
     return pd.concat(tables, ignore_index=True)
