@@ -275,6 +275,19 @@ def test_features_accept_csv_style_text(tables):
     )
 
 
+def test_features_read_utc_exports_on_the_local_clock(tables, features):
+    # The same orders and events exported in UTC give the same features: 08:30 in
+    # Shanghai is still a morning order, Saturday 11:00 still a weekend one.
+    utc = {name: frame.copy() for name, frame in tables.items()}
+    utc["orders"]["order_ts"] = (
+        utc["orders"]["order_ts"].dt.tz_localize(bh.LOCAL_TZ).dt.tz_convert("UTC")
+    )
+    utc["web_events"]["event_ts"] = (
+        utc["web_events"]["event_ts"].dt.tz_localize(bh.LOCAL_TZ).dt.tz_convert("UTC")
+    )
+    pd.testing.assert_frame_equal(bh.behavior_features(utc, SNAPSHOT), features)
+
+
 def test_features_do_not_change_their_inputs(tables):
     before = {name: frame.copy() for name, frame in tables.items()}
     bh.behavior_features(tables, SNAPSHOT)

@@ -706,7 +706,7 @@ def funnel(web_events: pd.DataFrame) -> pd.DataFrame:
         Rows ``all_sessions``, ``view``, ``add_to_cart``, ``purchase``; columns
         ``sessions``, ``share_of_sessions`` (÷ all sessions) and ``step_conversion``
         (÷ the sessions of the previous row; NaN for the first row, and where the previous
-        stage has no session).
+        stage has no session). The cart abandonment rate is :func:`cart_abandonment`.
     """
     stages = _session_stages(web_events)
     counts = [len(stages), *(int(stages[stage].sum()) for stage in FUNNEL_STAGES)]
