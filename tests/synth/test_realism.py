@@ -125,8 +125,6 @@ def test_reverse_keying_matters(default_world):
     """Forgetting to reverse-key an item visibly lowers alpha (a check would see it)."""
     items = default_world.survey_items
     keyed = measure.attitude_scales(default_world)
-    for construct, grp in items[items["reverse_keyed"]].groupby("construct"):
-        raw = default_world.survey[
-            items.loc[items["construct"] == construct, "item"]
-        ].astype(float)
+    for construct in items.loc[items["reverse_keyed"], "construct"].unique():
+        raw = default_world.survey[items.loc[items["construct"] == construct, "item"]].astype(float)
         assert measure.cronbach_alpha(raw) < measure.cronbach_alpha(keyed[construct]) - 0.3

@@ -18,6 +18,8 @@ Browsing fades with the drift before a member leaves and stops soon after they a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -31,11 +33,38 @@ from coursekit.synth.population import Latent
 EVENT_TYPES = ("view", "search", "add_to_cart", "purchase")
 VIEW, SEARCH, CART, PURCHASE = range(4)
 BUY_NOW_SHARE = 0.15  # purchase sessions that skip the cart
-RESEARCH_SHARE = 0.25  # orders preceded by a browsing session on their categories
+RESEARCH_SHARE = 0.1  # orders preceded by a browsing session on their categories
 RESEARCH_DAYS = (1, 21)  # ... this many days before the order
 EXPECTING_SESSIONS = 3.0  # mean baby-product sessions before a first child
 EXPECTING_DAYS = (20, 200)
 GONE_BROWSING_DAYS = 14  # browsing stops this many days after a member is gone
+# Event counts per session are kept small (a million members make tens of millions of
+# events): extra product views per session (times the persona's views_per_session - 1),
+# the share of bought products viewed first, and the share of sessions with a search.
+EXTRA_VIEWS = 0.15
+VIEWED_BEFORE_BUYING = 0.1
+SEARCH_SHARE = 0.1
+# A bought product is added to the cart in the purchase session this often; the others
+# were put in the cart in an earlier visit or bought again from the order history.
+CARTED_IN_SESSION = 0.4
+
+
+# Members are handled in fixed blocks, each with its own random stream: memory stays
+# bounded for a million members, and the output does not depend on anything but the seed.
+BLOCK_MEMBERS = 100_000
+
+
+@dataclass
+class _Orders:
+    """What browsing needs of the orders, grouped by member (each member's rows together)."""
+
+    member: np.ndarray  # member index per order, ascending
+    order_id: np.ndarray
+    second: np.ndarray  # seconds from the window start
+    online: np.ndarray  # app / mini-program
+    group: np.ndarray  # group buying
+    first_line: np.ndarray  # row of the order's first line in order_items (-1: none)
+    bounds: np.ndarray  # member m's orders are rows bounds[m]:bounds[m + 1]
 
 
 def make_web_events(
@@ -50,148 +79,73 @@ def make_web_events(
     n_days: int,
     rng: np.random.Generator,
 ) -> pd.DataFrame:
-    P = params.personas
     n_cust = len(customers)
     t0 = np.datetime64(start.to_datetime64(), "s")
     customer_ids = customers["customer_id"].to_numpy()
-    categories = list(params.categories.index)
-    product_category = pd.Categorical(products["category"], categories=categories).codes
-
-    # ---- purchase sessions (app / mini-program orders)
-    online = orders["channel"].isin(["app", "mini_program"]).to_numpy()
-    o_ids = orders["order_id"].to_numpy()[online]
-    o_cust = positions(customer_ids, orders["customer_id"].to_numpy()[online])
-    o_end = (orders["order_ts"].to_numpy()[online].astype("datetime64[s]") - t0).astype(np.int64)
-    o_len = rng.integers(180, 2400, len(o_end))  # seconds from first event to purchase
-    n_online = np.bincount(o_cust, minlength=n_cust)
-    n_purchase = len(o_cust)
-
-    # ---- sessions without a purchase, spread over the member's active days and thinned
-    # by the drift: abandoned carts and plain browsing.
-    persona = latent.persona
-    begin = np.clip(latent.begin_day, 0, None)
-    gone = np.where(np.isnan(life.churn_day), np.inf, life.churn_day + GONE_BROWSING_DAYS)
-    stop = np.minimum(gone, n_days)
-    span = np.clip(stop - begin, 0, None)
-    digital = latent.channel_p[:, 1] + latent.channel_p[:, 2]
-    base = digital * span / 150.0
-    n_cart = rng.poisson(P["cart_per_order"].to_numpy()[persona] * n_online + 0.3 * base)
-    n_browse = rng.poisson(
-        np.where(latent.never_buys, base, P["browse_per_order"].to_numpy()[persona] * n_online)
-        + base
+    member = positions(customer_ids, orders["customer_id"].to_numpy())
+    by_member = stable_order(member)
+    item_orders = items["order_id"].to_numpy()
+    order_ids = orders["order_id"].to_numpy()[by_member]
+    first_line = np.searchsorted(item_orders, order_ids)
+    found = np.minimum(first_line, max(len(item_orders) - 1, 0))
+    missing = (first_line >= len(item_orders)) | (item_orders[found] != order_ids)
+    first_line[missing] = -1
+    channel = orders["channel"].to_numpy()[by_member]
+    grouped = _Orders(
+        member=member[by_member],
+        order_id=order_ids,
+        second=(orders["order_ts"].to_numpy()[by_member].astype("datetime64[s]") - t0).astype(
+            np.int64
+        ),
+        online=np.isin(channel, ["app", "mini_program"]),
+        group=channel == "group_buy",
+        first_line=first_line,
+        bounds=np.searchsorted(member[by_member], np.arange(n_cust + 1)),
     )
-    a_cust, a_start = _spread(np.repeat(np.arange(n_cust), n_cart), begin, span, life, latent, rng)
-    b_cust, b_start = _spread(np.repeat(np.arange(n_cust), n_browse), begin, span, life, latent, rng)
+    del member, by_member, channel, order_ids, first_line
+    item_product = positions(products["product_id"].to_numpy(), items["product_id"].to_numpy())
+    product_category = pd.Categorical(
+        products["category"], categories=list(params.categories.index)
+    ).codes.astype(np.int64)
+    line_category = product_category[item_product]
 
-    # ---- interest sessions: research before some orders, and the expecting parents.
-    o_all_cust = positions(customer_ids, orders["customer_id"].to_numpy())
-    o_all_ts = (orders["order_ts"].to_numpy().astype("datetime64[s]") - t0).astype(np.int64)
-    not_group = (orders["channel"] != "group_buy").to_numpy()
-    research = np.flatnonzero(not_group & (rng.random(len(orders)) < RESEARCH_SHARE))
-    r_cust = o_all_cust[research]
-    r_start = o_all_ts[research] - rng.integers(*RESEARCH_DAYS, len(research)) * 86400
-    r_start += rng.integers(-4 * 3600, 4 * 3600, len(research))
-    # Each research session looks at the category of one line of its order.
-    first_line = positions(orders["order_id"].to_numpy()[research], items["order_id"].to_numpy())
-    line_of = np.full(len(research), -1, dtype=np.int64)
-    hit = first_line >= 0
-    line_of[first_line[hit]] = np.flatnonzero(hit)  # one line per researched order
-    has_line = line_of >= 0
-    r_cat = np.full(len(research), -1, dtype=np.int64)
-    r_cat[has_line] = product_category[
-        positions(products["product_id"].to_numpy(), items["product_id"].to_numpy()[line_of[has_line]])
-    ]
-    keep = has_line & (r_start >= 0)
-    r_cust, r_start, r_cat = r_cust[keep], r_start[keep], r_cat[keep]
-    child = life.event_day["first_child"]
-    parents = np.flatnonzero(~np.isnan(child))
-    n_expect = rng.poisson(EXPECTING_SESSIONS, len(parents))
-    x_cust = np.repeat(parents, n_expect)
-    x_day = child[x_cust] - rng.uniform(*EXPECTING_DAYS, len(x_cust))
-    x_start = np.floor(x_day * 86400).astype(np.int64)
-    ok = x_start >= 0
-    x_cust, x_start = x_cust[ok], x_start[ok]
-    x_cat = np.full(len(x_cust), categories.index("baby_maternity"), dtype=np.int64)
-
-    # ---- all sessions: purchase first (their index is the order's), then the others.
-    s_cust = np.concatenate([o_cust, a_cust, b_cust, r_cust, x_cust])
-    s_start = np.concatenate([o_end - o_len, a_start, b_start, r_start, x_start])
-    s_len = np.concatenate(
-        [o_len, rng.integers(60, 1800, len(s_cust) - n_purchase)]
-    )
-    kind = np.concatenate(
-        [np.full(n, k, dtype=np.int8) for k, n in enumerate(
-            (n_purchase, len(a_cust), len(b_cust), len(r_cust), len(x_cust))
-        )]
-    )  # fmt: skip
-    # Category of interest for interest sessions (-1: the member's everyday mix).
-    s_cat = np.concatenate(
-        [np.full(n_purchase + len(a_cust) + len(b_cust), -1, dtype=np.int64), r_cat, x_cat]
-    )
-    n_sessions = len(s_cust)
-    del a_cust, a_start, b_cust, b_start, r_cust, r_start, x_cust, x_start
-
-    # Views per session beyond the bought products, from the persona's habit.
-    vps = P["views_per_session"].to_numpy()[persona[s_cust]]
-    n_views = rng.poisson(np.maximum(vps - 1.0, 0.2))
-    n_views[kind != 0] += 1  # a session without a purchase views at least one product
-    e_sess = np.repeat(np.arange(n_sessions, dtype=np.int64), n_views)
-    e_cat = s_cat[e_sess]
-    everyday = e_cat < 0
-    e_cat[everyday] = choice_by_owner(rng, latent.category_p, s_cust[e_sess[everyday]])
-    e_prod = _popular_product(rng, products, categories, e_cat)
-    # Abandoned-cart sessions add one or two of their viewed products to the cart.
-    in_cart_session = kind[e_sess] == 1
-    first_view = np.r_[True, e_sess[1:] != e_sess[:-1]]
-    abandon = in_cart_session & (first_view | (rng.random(len(e_sess)) < 0.3))
-    # Purchased lines: in the cart unless "buy now", usually viewed first.
-    item_session = positions(o_ids, items["order_id"].to_numpy())
-    bought = item_session >= 0
-    i_sess = item_session[bought]
-    i_prod = items["product_id"].to_numpy()[bought]
-    viewed = rng.random(len(i_sess)) < 0.6
-    buy_now = rng.random(n_purchase) < BUY_NOW_SHARE
-    carted = ~buy_now[i_sess]
-    search = np.flatnonzero(rng.random(n_sessions) < 0.4)
-
-    # Stage order within a session: search, views, carts, purchase (ties keep this order).
-    parts = [
-        (search, SEARCH, None, (0.0, 0.05)),
-        (e_sess, VIEW, e_prod, (0.05, 0.70)),
-        (i_sess[viewed], VIEW, i_prod[viewed], (0.05, 0.70)),
-        (i_sess[carted], CART, i_prod[carted], (0.70, 0.99)),
-        (e_sess[abandon], CART, e_prod[abandon], (0.70, 0.99)),
-        (np.arange(n_purchase, dtype=np.int64), PURCHASE, None, (1.0, 1.0)),
-    ]
-    sess = np.concatenate([p[0] for p in parts])
-    etype = np.concatenate([np.full(len(p[0]), p[1], dtype=np.int8) for p in parts])
-    product = np.concatenate(
-        [p[2] if p[2] is not None else np.zeros(len(p[0]), np.int64) for p in parts]
-    ).astype(np.int32)
-    lo = np.concatenate([np.full(len(p[0]), p[3][0], dtype=np.float32) for p in parts])
-    width = np.concatenate([np.full(len(p[0]), p[3][1] - p[3][0], dtype=np.float32) for p in parts])
-    del parts, e_sess, e_prod, i_sess, i_prod
-    frac = lo + rng.random(len(sess), dtype=np.float32) * width
-    offset = s_start[sess] + np.floor(frac * s_len[sess]).astype(np.int64)
-    del lo, width, frac
-    keep = (offset >= 0) & (offset < n_days * 86400)
-    if not keep.all():
-        sess, etype, product, offset = sess[keep], etype[keep], product[keep], offset[keep]
+    seeds = rng.integers(0, 2**63, size=max(1, -(-n_cust // BLOCK_MEMBERS)))
+    parts = []
+    for b, seed in enumerate(seeds):
+        lo, hi = b * BLOCK_MEMBERS, min((b + 1) * BLOCK_MEMBERS, n_cust)
+        parts.append(
+            _block(
+                lo, hi, grouped, item_orders, item_product, line_category, latent, life,
+                products, params, n_days, np.random.default_rng(seed),
+            )
+        )  # fmt: skip
+    del grouped, item_product, line_category
+    member = np.concatenate([p[0] for p in parts])
+    offset = np.concatenate([p[1] for p in parts])
+    etype = np.concatenate([p[2] for p in parts])
+    product = np.concatenate([p[3] for p in parts])
+    session_offsets = np.cumsum([0] + [p[5] for p in parts])
+    sess = np.concatenate([p[4] + session_offsets[k] for k, p in enumerate(parts)])
+    n_sessions = int(session_offsets[-1])
+    del parts
 
     order = stable_order(offset)
-    sess, etype, product, offset = sess[order], etype[order], product[order], offset[order]
-    del order, keep
+    member, etype, product, sess = member[order], etype[order], product[order], sess[order]
+    offset = offset[order]
+    del order
     # Session ids in order of each session's first event.
     first_pos = first_positions(sess, n_sessions)
     present = np.flatnonzero(first_pos >= 0)
     session_id = np.zeros(n_sessions, dtype=np.int64)
     session_id[present[stable_order(first_pos[present])]] = np.arange(1, len(present) + 1)
+    del first_pos, present
     ts = (offset + t0.astype(np.int64)) * np.int64(10**9)
+    del offset
     return pd.DataFrame(
         copy=False,  # fresh arrays: no need to copy tens of millions of rows again
         data={
             "event_id": np.arange(1, len(sess) + 1, dtype=np.int64),
-            "customer_id": customer_ids[s_cust[sess]],
+            "customer_id": customer_ids[member],
             "session_id": session_id[sess],
             "event_ts": ts.view("datetime64[ns]"),
             "event_type": _sorted_categorical(etype, list(EVENT_TYPES)),
@@ -200,15 +154,148 @@ def make_web_events(
     )
 
 
-def _spread(cust, begin, span, life: Lifecycle, latent: Latent, rng):
+def _block(lo, hi, o: _Orders, item_orders, item_product, line_category, latent, life,
+           products, params, n_days, rng):  # fmt: skip
+    """Sessions and events of members lo..hi-1.
+
+    Returns member index, second, event type, product id (0: none), the session number
+    within the block, and the number of sessions.
+    """
+    P = params.personas
+    n = hi - lo
+    rows = slice(o.bounds[lo], o.bounds[hi])
+    o_member, o_second = o.member[rows], o.second[rows]
+    o_online, o_group, o_first = o.online[rows], o.group[rows], o.first_line[rows]
+    o_id = o.order_id[rows]
+    persona = latent.persona[lo:hi]
+    members = np.arange(lo, hi)
+
+    # ---- purchase sessions (app / mini-program orders)
+    p_idx = np.flatnonzero(o_online)
+    p_member = o_member[p_idx]
+    p_len = rng.integers(180, 2400, len(p_idx))  # seconds from first event to purchase
+    p_start = o_second[p_idx] - p_len
+    n_online = np.bincount(p_member - lo, minlength=n)
+    n_purchase = len(p_idx)
+
+    # ---- sessions without a purchase, spread over the member's active days and thinned
+    # by the drift: abandoned carts and plain browsing.
+    begin = np.clip(latent.begin_day[lo:hi], 0, None)
+    churn = life.churn_day[lo:hi]
+    gone = np.where(np.isnan(churn), np.inf, churn + GONE_BROWSING_DAYS)
+    span = np.clip(np.minimum(gone, n_days) - begin, 0, None)
+    digital = latent.channel_p[lo:hi, 1] + latent.channel_p[lo:hi, 2]
+    base = digital * span / 300.0  # a little browsing for every digital member
+    n_cart = rng.poisson(P["cart_per_order"].to_numpy()[persona] * n_online + 0.2 * base)
+    n_browse = rng.poisson(P["browse_per_order"].to_numpy()[persona] * n_online + base)
+    a_member, a_start = _spread(np.repeat(members, n_cart), lo, begin, span, life, latent, rng)
+    b_member, b_start = _spread(np.repeat(members, n_browse), lo, begin, span, life, latent, rng)
+
+    # ---- interest sessions: research before some orders, and the expecting parents.
+    research = np.flatnonzero(~o_group & (o_first >= 0) & (rng.random(len(o_id)) < RESEARCH_SHARE))
+    r_member = o_member[research]
+    r_start = o_second[research] - rng.integers(*RESEARCH_DAYS, len(research)) * 86400
+    r_start = r_start + rng.integers(-4 * 3600, 4 * 3600, len(research))
+    r_cat = line_category[o_first[research]]
+    keep = r_start >= 0
+    r_member, r_start, r_cat = r_member[keep], r_start[keep], r_cat[keep]
+    child = life.event_day["first_child"][lo:hi]
+    parents = np.flatnonzero(~np.isnan(child))
+    n_expect = rng.poisson(EXPECTING_SESSIONS, len(parents))
+    x_local = np.repeat(parents, n_expect)
+    x_start = np.floor((child[x_local] - rng.uniform(*EXPECTING_DAYS, len(x_local))) * 86400)
+    x_start = x_start.astype(np.int64)
+    ok = x_start >= 0
+    x_member, x_start = x_local[ok] + lo, x_start[ok]
+    x_cat = np.full(len(x_member), list(params.categories.index).index("baby_maternity"))
+
+    # ---- all sessions: purchase first (their index is the order's), then the others.
+    s_member = np.concatenate([p_member, a_member, b_member, r_member, x_member])
+    s_start = np.concatenate([p_start, a_start, b_start, r_start, x_start])
+    s_len = np.concatenate([p_len, rng.integers(60, 1800, len(s_member) - n_purchase)])
+    kind = np.repeat(
+        np.arange(5, dtype=np.int8),
+        [n_purchase, len(a_member), len(b_member), len(r_member), len(x_member)],
+    )
+    # Category of interest for interest sessions (-1: the member's everyday mix).
+    s_cat = np.concatenate(
+        [np.full(n_purchase + len(a_member) + len(b_member), -1, dtype=np.int64), r_cat, x_cat]
+    )
+    n_sessions = len(s_member)
+    del a_member, a_start, b_member, b_start, r_member, r_start, x_member, x_start
+
+    # Views per session beyond the bought products, from the persona's habit.
+    vps = P["views_per_session"].to_numpy()[latent.persona[s_member]]
+    n_views = rng.poisson(EXTRA_VIEWS * np.maximum(vps - 1.0, 0.1)).astype(np.int64)
+    n_views[kind != 0] += 1  # a session without a purchase views at least one product
+    e_sess = np.repeat(np.arange(n_sessions, dtype=np.int64), n_views)
+    e_cat = s_cat[e_sess]
+    everyday = e_cat < 0
+    e_cat[everyday] = choice_by_owner(rng, latent.category_p, s_member[e_sess[everyday]])
+    e_prod = _popular_product(rng, products, list(params.categories.index), e_cat)
+    # Abandoned-cart sessions add one or two of their viewed products to the cart.
+    in_cart_session = kind[e_sess] == 1
+    first_view = np.r_[True, e_sess[1:] != e_sess[:-1]]
+    abandon = in_cart_session & (first_view | (rng.random(len(e_sess)) < 0.1))
+    # Bought lines: sometimes viewed first, often added to the cart (not with "buy now").
+    line_lo = o_first[p_idx]
+    line_n = np.where(line_lo >= 0, _lines_per_order(item_orders, o_id[p_idx]), 0)
+    i_sess = np.repeat(np.arange(n_purchase, dtype=np.int64), line_n)
+    i_row = np.repeat(line_lo, line_n) + (
+        np.arange(len(i_sess)) - np.repeat(np.cumsum(line_n) - line_n, line_n)
+    )
+    i_prod = products["product_id"].to_numpy()[item_product[i_row]]
+    viewed = rng.random(len(i_sess)) < VIEWED_BEFORE_BUYING
+    buy_now = rng.random(n_purchase) < BUY_NOW_SHARE
+    carted = ~buy_now[i_sess] & (rng.random(len(i_sess)) < CARTED_IN_SESSION)
+    search = np.flatnonzero(rng.random(n_sessions) < SEARCH_SHARE)
+
+    # Stage order within a session: search, views, carts, purchase (ties keep this order).
+    stages = [
+        (search, SEARCH, None, (0.0, 0.05)),
+        (e_sess, VIEW, e_prod, (0.05, 0.70)),
+        (i_sess[viewed], VIEW, i_prod[viewed], (0.05, 0.70)),
+        (i_sess[carted], CART, i_prod[carted], (0.70, 0.99)),
+        (e_sess[abandon], CART, e_prod[abandon], (0.70, 0.99)),
+        (np.arange(n_purchase, dtype=np.int64), PURCHASE, None, (1.0, 1.0)),
+    ]
+    sess = np.concatenate([st[0] for st in stages])
+    etype = np.concatenate([np.full(len(st[0]), st[1], dtype=np.int8) for st in stages])
+    product = np.concatenate(
+        [st[2] if st[2] is not None else np.zeros(len(st[0]), np.int64) for st in stages]
+    ).astype(np.int32)
+    frac = np.concatenate(
+        [st[3][0] + rng.random(len(st[0]), dtype=np.float32) * (st[3][1] - st[3][0])
+         for st in stages]
+    )  # fmt: skip
+    offset = s_start[sess] + np.floor(frac * s_len[sess]).astype(np.int64)
+    keep = (offset >= 0) & (offset < n_days * 86400)
+    return (
+        s_member[sess[keep]].astype(np.int32),
+        offset[keep],
+        etype[keep],
+        product[keep],
+        sess[keep],
+        n_sessions,
+    )
+
+
+def _lines_per_order(item_orders: np.ndarray, order_ids: np.ndarray) -> np.ndarray:
+    """Number of lines of each order (items are sorted by order id)."""
+    return np.searchsorted(item_orders, order_ids, side="right") - np.searchsorted(
+        item_orders, order_ids, side="left"
+    )
+
+
+def _spread(member, lo, begin, span, life: Lifecycle, latent: Latent, rng):
     """Start second of each session: a day in the member's active span (fewer during the
     drift, by thinning) and an hour near one of the member's peaks."""
-    day = begin[cust] + rng.random(len(cust)) * span[cust]
-    keep = rng.random(len(cust)) < life.drift_factor(cust, day)
-    cust, day = cust[keep], np.floor(day[keep]).astype(np.int64)
-    peak = latent.hour_peak[cust, (rng.random(len(cust)) < 0.5).astype(np.int64)]
+    day = begin[member - lo] + rng.random(len(member)) * span[member - lo]
+    keep = rng.random(len(member)) < life.drift_factor(member, day)
+    member, day = member[keep], np.floor(day[keep]).astype(np.int64)
+    peak = latent.hour_peak[member, (rng.random(len(member)) < 0.5).astype(np.int64)]
     hour = np.mod(np.floor(rng.normal(peak, 2.0)), 24).astype(np.int64)
-    return cust, day * 86400 + hour * 3600 + rng.integers(0, 3600, len(cust))
+    return member, day * 86400 + hour * 3600 + rng.integers(0, 3600, len(member))
 
 
 def _popular_product(rng, products: pd.DataFrame, categories: list[str], category: np.ndarray):

@@ -209,9 +209,7 @@ def _lifetimes(latent: Latent, begin, buys, T: float, rng: np.random.Generator):
     churn = np.where(buys, begin + life, np.inf)
     trial = buys & latent.trial_only
     churn = np.where(trial, begin + rng.uniform(*TRIAL_GONE_DAYS, n), churn)
-    drift_len = np.maximum(
-        rng.gamma(DRIFT_SHAPE, DRIFT_MEAN_DAYS / DRIFT_SHAPE, n), DRIFT_MIN_DAYS
-    )
+    drift_len = np.maximum(rng.gamma(DRIFT_SHAPE, DRIFT_MEAN_DAYS / DRIFT_SHAPE, n), DRIFT_MIN_DAYS)
     failure = buys & ~trial & (rng.random(n) < SERVICE_FAILURE_SHARE)
     drift_len = np.where(failure, rng.uniform(*SERVICE_FAILURE_DRIFT, n), drift_len)
     drift = np.maximum(churn - drift_len, begin)

@@ -30,7 +30,11 @@ TARGETS: dict[str, tuple[float | None, float | None, str]] = {
     "digital_share_rise": (0.08, None, "app + mini-program share of orders, last - first quarter"),
     "life_event_share": (0.05, None, "members with a dated life event"),
     "first_child_baby_rise": (0.10, None, "baby share of spend after - before a first child"),
-    "commuter_breakfast_ratio": (1.5, None, "commuters' bakery+drinks share, weekday <10h / weekend"),
+    "commuter_breakfast_ratio": (
+        1.5,
+        None,
+        "commuters' bakery+drinks share, weekday <10h / weekend",
+    ),
     "family_weekend_lines": (1.3, None, "families' lines per order, weekend / weekday"),
     "store_opening_hour_ratio": (None, 1.5, "store orders 07h / 08h"),
     "purchase_session_share": (0.08, 0.25, "sessions ending in a purchase"),
@@ -133,7 +137,9 @@ def churn_features(world, cutoff: pd.Timestamp) -> pd.DataFrame:
     out = out.fillna(0.0)
     out["order_trend"] = np.log1p(out["orders_recent"]) - np.log1p(out["orders_earlier"])
     out["spend_trend"] = np.log1p(out["spend_recent"]) - np.log1p(out["spend_earlier"])
-    bad = world.orders[(world.orders["status"] != "completed") & (world.orders["order_ts"] < cutoff)]
+    bad = world.orders[
+        (world.orders["status"] != "completed") & (world.orders["order_ts"] < cutoff)
+    ]
     bad = bad[(cutoff - bad["order_ts"]).dt.days < 60]
     out["failed_recent"] = bad.groupby("customer_id").size().reindex(out.index, fill_value=0)
     return out
@@ -239,7 +245,9 @@ def occasions(world) -> dict[str, float]:
     del weekend, hour
     return {
         "commuter_breakfast_ratio": morning / weekend_share if weekend_share else float("nan"),
-        "family_weekend_lines": float(fam_lines[fam_weekend].mean() / fam_lines[~fam_weekend].mean()),
+        "family_weekend_lines": float(
+            fam_lines[fam_weekend].mean() / fam_lines[~fam_weekend].mean()
+        ),
         "store_opening_hour_ratio": float(store.get(7, 0) / max(store.get(8, 0), 1)),
     }
 
@@ -504,7 +512,5 @@ def check(values: dict[str, float]) -> dict[str, bool]:
     out = {}
     for name, (lo, hi, _) in TARGETS.items():
         v = values.get(name, float("nan"))
-        out[name] = bool(
-            np.isfinite(v) and (lo is None or v >= lo) and (hi is None or v <= hi)
-        )
+        out[name] = bool(np.isfinite(v) and (lo is None or v >= lo) and (hi is None or v <= hi))
     return out

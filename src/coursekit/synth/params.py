@@ -143,6 +143,8 @@ def _validate(p: Params) -> None:
         raise ValueError("occasion_missions.csv must list every occasion of occasions.csv")
     outside = p.items[~(p.items["price_min"] < p.items["price_max"])]
     if len(outside):
-        raise ValueError(f"product_items.csv: price_min >= price_max for {list(outside['item_en'])}")
+        raise ValueError(
+            f"product_items.csv: price_min >= price_max for {list(outside['item_en'])}"
+        )
     if set(p.cities["locale"]) != set(LOCALES):
         raise ValueError("cities.csv must list cities for every locale")

@@ -118,9 +118,7 @@ def draw_order_times(
     # A service failure: one order goes wrong (returned or cancelled) as the drift starts.
     failed = np.flatnonzero((life.trigger == 2) & ~np.isnan(life.drift_start))
     fail_day = np.minimum(life.drift_start[failed] + 0.01, np.nextafter(stop[failed], 0))
-    customer, day, failure = _merge_sorted(
-        customer, day, failed, fail_day, T, flag=True
-    )
+    customer, day, failure = _merge_sorted(customer, day, failed, fail_day, T, flag=True)
 
     alive = ~(life.churn_day < T)
     churn_day = np.where(alive, np.nan, life.churn_day)

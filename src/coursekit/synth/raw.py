@@ -72,7 +72,11 @@ LIKERT = {
 IMPORTANCE = {
     "zh_CN": ["非常不重要", "不重要", "一般", "重要", "非常重要"],
     "en_US": [
-        "Not at all important", "Not important", "Neutral", "Important", "Very important",
+        "Not at all important",
+        "Not important",
+        "Neutral",
+        "Important",
+        "Very important",
     ],
 }
 POS_COLUMNS = [

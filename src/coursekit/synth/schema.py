@@ -207,7 +207,10 @@ TABLES: dict[str, Table] = {
             "5 非常重要；未作答为空。题目见 survey_items，部分为反向题。",
             ("customer_id", "int", "Respondent", "受访客户编号"),
             ("response_date", "date", "Date answered", "作答日期"),
-            *[(q, "nint", f"Answer to attitude item {q}", f"态度题 {q[1:]} 得分") for q in SURVEY_ITEMS],
+            *[
+                (q, "nint", f"Answer to attitude item {q}", f"态度题 {q[1:]} 得分")
+                for q in SURVEY_ITEMS
+            ],
             *[
                 (q, "nint", f"Importance of benefit item {q}", f"利益诉求题 {q[1:]} 重要性")
                 for q in BENEFIT_ITEMS

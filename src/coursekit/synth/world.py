@@ -17,9 +17,9 @@ from coursekit.synth import io as sio
 from coursekit.synth.browsing import make_web_events
 from coursekit.synth.campaigns import assign_and_apply, plan_campaigns
 from coursekit.synth.catalog import make_products
+from coursekit.synth.lifecycle import TRIGGERS, make_lifecycle
 from coursekit.synth.orders import make_orders
 from coursekit.synth.params import LOCALES, TRAITS, load_params
-from coursekit.synth.lifecycle import TRIGGERS, make_lifecycle
 from coursekit.synth.population import make_customers, make_latent, make_stores, name_pools
 from coursekit.synth.purchases import draw_order_times, make_intensity
 from coursekit.synth.response import response_parameters
@@ -390,9 +390,7 @@ def _truth(customers, latent, life, times, params, start_ts) -> pd.DataFrame:
         "alive_at_end": times.alive,
         "drift_start": dates(drift),
         "churn_date": dates(times.churn_day),
-        "churn_trigger": np.asarray(TRIGGERS, dtype=object)[
-            np.where(times.alive, 0, life.trigger)
-        ],
+        "churn_trigger": np.asarray(TRIGGERS, dtype=object)[np.where(times.alive, 0, life.trigger)],
         "order_rate": np.round(latent.rate, 6),
         "churn_hazard": np.round(latent.hazard, 8),
     }
