@@ -92,11 +92,21 @@ class RawExports:
 
     @classmethod
     def from_dir(cls, path: Path) -> RawExports:
+        """The exports in ``path``, the ``raw/`` folder of a dataset directory."""
         return cls(_dir=Path(path))
 
     def files(self) -> dict[str, bytes]:
+        """Every export by file name.
+
+        Raises:
+            CourseDataError: an export read from disk is missing or not the size its
+                MANIFEST says ("the course data is damaged: raw/... is missing; ...").
+        """
         if self._dir is not None and not self._files:
-            self._files = {name: (self._dir / name).read_bytes() for name in RAW_FILES}
+            from coursekit.synth.io import raw_export_path
+
+            world = self._dir.parent
+            self._files = {name: raw_export_path(world, name).read_bytes() for name in RAW_FILES}
         return dict(self._files)
 
     def __getitem__(self, name: str) -> bytes:
