@@ -179,7 +179,7 @@ def _remove_replaced(old: Path, owned: Collection[str] | None) -> None:
         with contextlib.suppress(OSError):
             os.rmdir(folder)  # only empty folders go
     if os.path.lexists(old):
-        warnings.warn(f"kept {old}: it holds files that appeared while it was replaced", stacklevel=4)
+        warnings.warn(f"kept {old}: files appeared in it while it was replaced", stacklevel=4)
 
 
 def _umask() -> int:

@@ -89,8 +89,7 @@ class World:
         return {
             name: df
             for name in TABLES
-            if (truth or name not in TRUTH_TABLES)
-            and (df := getattr(self, name, None)) is not None
+            if (truth or name not in TRUTH_TABLES) and (df := getattr(self, name, None)) is not None
         }
 
     @property
@@ -242,7 +241,9 @@ def _output_plan(label: str, out: Path, force: bool, files) -> OutputPlan:
     if not any(target.iterdir()):
         return OutputPlan(target, frozenset())  # an empty folder is filled
     if not force:
-        raise GeneratorInputError(f"output directory {label} is not empty; use --force to replace it")
+        raise GeneratorInputError(
+            f"output directory {label} is not empty; use --force to replace it"
+        )
     if not (target / sio.MANIFEST_NAME).is_file():
         raise GeneratorInputError(
             f"refusing to replace {label}: it is not a coursekit dataset (no MANIFEST)"
@@ -339,15 +340,18 @@ def _day(value, what: str) -> pd.Timestamp:
 
 def memory_needed(n_customers: int, start: pd.Timestamp, end: pd.Timestamp) -> int:
     """Bytes a world of this size needs while it is generated and written."""
-    years = ((end - start).days + 1) / 365.25
-    per_customer = MEMORY_PER_CUSTOMER + MEMORY_PER_CUSTOMER_YEAR * years
-    return int(MEMORY_BASE + n_customers * per_customer)
+    return int(MEMORY_BASE + n_customers * _memory_per_customer(start, end))
 
 
 def max_customers(start: pd.Timestamp, end: pd.Timestamp, available: int) -> int:
     """The most customers that fit in ``available`` bytes over this period."""
-    per_customer = memory_needed(1, start, end) - MEMORY_BASE
-    return max(0, min(MAX_CUSTOMERS, (available - MEMORY_BASE) // per_customer))
+    fits = (available - MEMORY_BASE) // _memory_per_customer(start, end)
+    return int(max(0, min(MAX_CUSTOMERS, fits)))
+
+
+def _memory_per_customer(start: pd.Timestamp, end: pd.Timestamp) -> float:
+    years = ((end - start).days + 1) / 365.25
+    return MEMORY_PER_CUSTOMER + MEMORY_PER_CUSTOMER_YEAR * years
 
 
 def available_memory() -> int:
@@ -517,8 +521,6 @@ def load_world(path: str | Path) -> World:
     manifest = sio.read_manifest(path)
     hidden = sio.truth_included(manifest)
     tables = {
-        name: sio.read_table(path, name)
-        for name in TABLES
-        if hidden or name not in TRUTH_TABLES
+        name: sio.read_table(path, name) for name in TABLES if hidden or name not in TRUTH_TABLES
     }
     return World(**tables, params=dict(manifest["parameters"]), _raw_dir=path / sio.RAW_DIR)
