@@ -351,21 +351,30 @@ def test_absurd_parameters(kwargs, message):
         generate_world(**{"n_customers": 10, **kwargs})
 
 
-def test_the_size_limit_follows_the_memory_available(monkeypatch):
+@pytest.mark.parametrize("task", ["generate", "write"])
+def test_the_size_limit_follows_the_memory_available(monkeypatch, task):
     start, end = pd.Timestamp("2024-01-01"), pd.Timestamp("2025-12-31")
     gib = 2**30
-    fits = world_module.max_customers(start, end, 4 * gib)
-    assert 0 < fits < world_module.max_customers(start, end, 8 * gib)
-    assert world_module.max_customers(start, pd.Timestamp("2030-12-31"), 4 * gib) < fits
-    assert world_module.memory_needed(fits, start, end) <= 4 * gib
-    assert world_module.memory_needed(fits + 1, start, end) > 4 * gib
+    fits = world_module.max_customers(start, end, 4 * gib, task)
+    assert 0 < fits < world_module.max_customers(start, end, 8 * gib, task)
+    assert world_module.max_customers(start, pd.Timestamp("2030-12-31"), 4 * gib, task) < fits
+    assert world_module.memory_needed(fits, start, end, task) <= 4 * gib
+    assert world_module.memory_needed(fits + 1, start, end, task) > 4 * gib
 
     monkeypatch.setattr(world_module, "available_memory", lambda: 4 * gib)
-    world_module.validate_parameters(fits, 1, start, end, "zh_CN")
+    writing = task == "write"
+    world_module.validate_parameters(fits, 1, start, end, "zh_CN", writing=writing)
     with pytest.raises(GeneratorInputError) as caught:
-        world_module.validate_parameters(fits + 1, 1, start, end, "zh_CN")
+        world_module.validate_parameters(fits + 1, 1, start, end, "zh_CN", writing=writing)
     assert f"at most {fits:,} customers fit" in str(caught.value)
-    assert "4.0 GiB is available" in str(caught.value)
+    assert f"to {task} and 4.0 GiB is available" in str(caught.value)
+
+
+def test_writing_needs_more_memory_than_generating():
+    start, end = pd.Timestamp("2024-01-01"), pd.Timestamp("2025-12-31")
+    assert world_module.max_customers(start, end, 8 * 2**30, "write") < (
+        world_module.max_customers(start, end, 8 * 2**30, "generate")
+    )
 
 
 # ---------------------------------------------------------------------------- fileio

@@ -56,7 +56,7 @@ def generate_command(
         raise UsageError("--out needs the name of a folder")
     target = Path(out)
     try:
-        validate_parameters(n, s, start, end, locale)
+        validate_parameters(n, s, start, end, locale, writing=True)
         check_output_dir(target, force=force, files=sio.planned_files(fmt, truth=truth))
         world = generate_world(n, s, start, end, locale, progress=not quiet)
         world.save(target, format=fmt, force=force, truth=truth)

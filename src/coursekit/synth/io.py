@@ -79,14 +79,14 @@ def _table_candidates(name: str) -> list[str]:
 
 def table_to_csv_bytes(df: pd.DataFrame, name: str) -> bytes:
     """A clean table as UTF-8 CSV, byte-for-byte reproducible."""
-    out = df.copy()
-    for col in TABLES[name].columns:
-        if col.kind in ("date", "datetime"):
-            fmt = DATE_FORMAT if col.kind == "date" else DATETIME_FORMAT
-            out[col.name] = out[col.name].dt.strftime(fmt)
-    buf = io.StringIO()
-    out.to_csv(buf, index=False, lineterminator="\n")
-    return buf.getvalue().encode("utf-8")
+    from coursekit.synth.encoding import csv_bytes, timestamp_text
+
+    dates = {
+        col.name: timestamp_text(df[col.name], date_only=col.kind == "date")
+        for col in TABLES[name].columns
+        if col.kind in ("date", "datetime")
+    }
+    return csv_bytes(df, formatted=dates)
 
 
 def table_to_parquet_bytes(df: pd.DataFrame) -> bytes:

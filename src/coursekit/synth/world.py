@@ -35,12 +35,12 @@ FIRST_DAY = pd.Timestamp("2015-01-01")
 LAST_DAY = pd.Timestamp("2035-12-31")
 # Member cards and app user ids are drawn without replacement from 8-digit spaces.
 MAX_CUSTOMERS = 10_000_000
-# Peak memory of `coursekit data generate` (tables, raw exports, one file's bytes at a
-# time), measured with benchmarks/bench_synth.py --write: a fixed part per member and a
-# part per member and year of data, with room to spare.
-MEMORY_PER_CUSTOMER = 6_000
-MEMORY_PER_CUSTOMER_YEAR = 6_000
-MEMORY_BASE = 400 * 2**20
+# Peak memory per member and year of data, with some room: generating a world (about
+# 4 KB measured at 100,000 members and at 1,000,000, benchmarks/bench_synth.py --large),
+# and generating and writing it with its raw exports as `coursekit data generate` does
+# (about 12.5 KB, measured at 20,000 and 100,000 members with /usr/bin/time).
+MEMORY_PER_CUSTOMER_YEAR = {"generate": 4_500, "write": 13_000}
+MEMORY_BASE = {"generate": 200 * 2**20, "write": 600 * 2**20}
 # The export systems store UTC; local time is a fixed offset (no daylight saving), so
 # every local timestamp maps to exactly one instant and back.
 TIMEZONES = {"zh_CN": "Asia/Shanghai", "en_US": "Etc/GMT+5"}
@@ -283,11 +283,12 @@ def _library_versions() -> dict[str, str]:
     }
 
 
-def validate_parameters(n_customers, seed, start, end, locale) -> tuple:
+def validate_parameters(n_customers, seed, start, end, locale, *, writing: bool = False) -> tuple:
     """Check ``generate_world``'s parameters; one clear message per problem.
 
     Dates must lie between ``FIRST_DAY`` and ``LAST_DAY``; the number of customers is
-    limited by ``MAX_CUSTOMERS`` and by the memory this machine has available.
+    limited by ``MAX_CUSTOMERS`` and by the memory this machine has available (to
+    generate the world, or with ``writing`` to generate and write it).
     """
     if isinstance(n_customers, bool) or not isinstance(n_customers, numbers.Integral):
         raise GeneratorInputError(f"n_customers must be a whole number, got {n_customers!r}")
@@ -314,13 +315,14 @@ def validate_parameters(n_customers, seed, start, end, locale) -> tuple:
         raise GeneratorInputError(
             f"n_customers must be at most {MAX_CUSTOMERS:,}, got {n_customers:,}"
         )
-    need, available = memory_needed(n_customers, start_ts, end_ts), available_memory()
+    task = "write" if writing else "generate"
+    need, available = memory_needed(n_customers, start_ts, end_ts, task), available_memory()
     if need > available:
-        fits = max_customers(start_ts, end_ts, available)
+        fits = max_customers(start_ts, end_ts, available, task)
         raise GeneratorInputError(
             f"{n_customers:,} customers from {start_ts:%Y-%m-%d} to {end_ts:%Y-%m-%d} need "
-            f"about {_gib(need)} of memory and {_gib(available)} is available: at most "
-            f"{fits:,} customers fit over this period"
+            f"about {_gib(need)} of memory to {task} and {_gib(available)} is available: "
+            f"at most {fits:,} customers fit over this period"
         )
     return int(n_customers), int(seed), start_ts, end_ts, locale
 
@@ -338,20 +340,24 @@ def _day(value, what: str) -> pd.Timestamp:
     return day.normalize()
 
 
-def memory_needed(n_customers: int, start: pd.Timestamp, end: pd.Timestamp) -> int:
-    """Bytes a world of this size needs while it is generated and written."""
-    return int(MEMORY_BASE + n_customers * _memory_per_customer(start, end))
+def memory_needed(
+    n_customers: int, start: pd.Timestamp, end: pd.Timestamp, task: str = "generate"
+) -> int:
+    """Bytes a world of this size needs to "generate" (in memory) or to "write" (both)."""
+    return int(MEMORY_BASE[task] + n_customers * _memory_per_customer(start, end, task))
 
 
-def max_customers(start: pd.Timestamp, end: pd.Timestamp, available: int) -> int:
+def max_customers(
+    start: pd.Timestamp, end: pd.Timestamp, available: int, task: str = "generate"
+) -> int:
     """The most customers that fit in ``available`` bytes over this period."""
-    fits = (available - MEMORY_BASE) // _memory_per_customer(start, end)
+    fits = (available - MEMORY_BASE[task]) // _memory_per_customer(start, end, task)
     return int(max(0, min(MAX_CUSTOMERS, fits)))
 
 
-def _memory_per_customer(start: pd.Timestamp, end: pd.Timestamp) -> float:
+def _memory_per_customer(start: pd.Timestamp, end: pd.Timestamp, task: str) -> float:
     years = ((end - start).days + 1) / 365.25
-    return MEMORY_PER_CUSTOMER + MEMORY_PER_CUSTOMER_YEAR * years
+    return MEMORY_PER_CUSTOMER_YEAR[task] * years
 
 
 def available_memory() -> int:
