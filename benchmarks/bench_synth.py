@@ -2,9 +2,13 @@
 
     python benchmarks/bench_synth.py            # default world; 100k customers vs Faker per row
     python benchmarks/bench_synth.py --large    # also 1,000,000 customers in memory (+ parquet)
+    python benchmarks/bench_synth.py --write    # only: writing a 20,000-member world, per file
 
 Targets (printed as ratios against them, never asserted by the test suite):
 - 100,000 customers: our customer table at least 50x faster than calling Faker per row;
+- --write: writing a 20,000-member world (CSV + raw exports) costs a small multiple of
+  generating it in memory; the time of each file is printed, and a digest of every file
+  so that two versions of the writer can be compared byte for byte;
 - --large: 1,000,000 customers (tens of millions of order lines) generated in memory in
   under 90 s and under 8 GiB peak memory on 2 cores; writing them as Parquet is timed
   separately.
@@ -93,11 +97,83 @@ print(json.dumps({"seconds": elapsed, "peak_gib": int(peak) / 2**20, "write_seco
 """
 
 
+# The builders of the raw exports, timed one by one in --write (those that exist).
+RAW_BUILDERS = {
+    "_crm": "raw/crm_members.xlsx",
+    "_pos": "raw/pos_transactions.csv",
+    "_online": "raw/online_orders.jsonl",
+    "_group_buy": "raw/group_buy_chains.txt",
+    "_survey": "raw/survey_export.csv",
+    "_identity_key": "raw/identity_key.csv",
+}
+
+
+def clocked(fn, *args, **kwargs):
+    """``fn(...)``, its wall time and its CPU time (on a shared machine the steadier one)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def bench_write(n: int, seed: int = 2026) -> None:
+    """Time ``World.save`` of an ``n``-member world and the encoding of each file."""
+    import hashlib
+
+    from coursekit.synth import generate_world, raw
+    from coursekit.synth import io as sio
+
+    world, gen, gen_cpu = clocked(generate_world, n, seed)
+    per_file: dict[str, float] = {}
+    for name, df in world.tables().items():
+        per_file[f"{name}.csv"] = clocked(sio.table_to_csv_bytes, df, name)[2]
+
+    def clock(fn, label):
+        def wrapper(*args, **kwargs):
+            result, _, per_file[label] = clocked(fn, *args, **kwargs)
+            return result
+
+        return wrapper
+
+    originals = {name: getattr(raw, name) for name in RAW_BUILDERS if hasattr(raw, name)}
+    for name, fn in originals.items():
+        setattr(raw, name, clock(fn, RAW_BUILDERS[name]))
+    try:
+        _, _, build_raw = clocked(lambda: world.raw.files())
+    finally:
+        for name, fn in originals.items():
+            setattr(raw, name, fn)
+    with tempfile.TemporaryDirectory() as tmp:
+        world._raw = None  # a fresh save: raw exports built again
+        _, save, save_cpu = clocked(world.save, Path(tmp) / "w")
+        files = sio.read_manifest(Path(tmp) / "w")["files"]
+        digest = hashlib.sha256(
+            json.dumps({k.removeprefix("truth/"): v for k, v in files.items() if k != "README.md"},
+                       sort_keys=True).encode()
+        ).hexdigest()  # fmt: skip
+        size = sum(meta["bytes"] for meta in files.values())
+    print(f"writing a world of {n:,} members (seed {seed}), {size / 2**20:,.0f} MiB on disk")
+    print("                          wall s    CPU s")
+    print(f"  generate in memory     {gen:7.2f}  {gen_cpu:7.2f}")
+    print(f"  save (csv + raw)       {save:7.2f}  {save_cpu:7.2f}   = {save_cpu / gen_cpu:.1f}x "
+          "generating (CPU)")  # fmt: skip
+    print(f"  of which raw exports            {build_raw:7.2f}")
+    for label, seconds in sorted(per_file.items(), key=lambda kv: -kv[1]):
+        print(f"    {label:30s}      {seconds:6.2f}")
+    # The digest leaves out README.md and where the hidden tables live, so that writers
+    # before and after truth/ can be compared.
+    print(f"  digest of the data     {digest[:16]}  (equal digests: byte-identical files)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", action="store_true", help="also run 1,000,000 customers")
     parser.add_argument("--customers", type=int, default=100_000, help="size of the table race")
+    parser.add_argument("--write", action="store_true", help="only time writing a world")
+    parser.add_argument("--write-customers", type=int, default=20_000, help="its size")
     args = parser.parse_args()
+    if args.write:
+        bench_write(args.write_customers)
+        return
 
     from coursekit.synth import generate_world
 

@@ -11,6 +11,10 @@ import sys
 
 from coursekit.errors import UsageError
 
+# The dates `coursekit data generate` takes (coursekit.synth.world.FIRST_DAY and LAST_DAY,
+# kept equal by tests/synth/test_world_io.py; the CLI does not import pandas to show help).
+FIRST_DAY, LAST_DAY = "2015-01-01", "2035-12-31"
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -21,15 +25,36 @@ def _parser() -> argparse.ArgumentParser:
 
     data = sub.add_parser("data", help="generate or verify a synthetic retail world")
     data_sub = data.add_subparsers(dest="data_command", required=True)
-    gen = data_sub.add_parser("generate", help="generate a world into a directory")
+    gen = data_sub.add_parser(
+        "generate",
+        help="generate a world into a directory",
+        description="Generate a synthetic retail world. Dates may lie from "
+        f"{FIRST_DAY} to {LAST_DAY}; the number of customers is limited by the memory "
+        "available (and at most 10,000,000).",
+    )
     gen.add_argument("--customers", default="5000", help="number of customers (default 5000)")
     gen.add_argument("--seed", default="2026", help="random seed (default 2026)")
     gen.add_argument("--out", required=True, help="output directory")
     gen.add_argument("--locale", default="zh_CN", help="zh_CN (default) or en_US")
     gen.add_argument("--format", default="csv", help="csv (default) or parquet")
-    gen.add_argument("--start", default="2024-01-01", help="first day (default 2024-01-01)")
-    gen.add_argument("--end", default="2025-12-31", help="last day (default 2025-12-31)")
-    gen.add_argument("--force", action="store_true", help="replace a non-empty output directory")
+    gen.add_argument(
+        "--start", default="2024-01-01", help=f"first day (default 2024-01-01; from {FIRST_DAY})"
+    )
+    gen.add_argument(
+        "--end", default="2025-12-31", help=f"last day (default 2025-12-31; until {LAST_DAY})"
+    )
+    gen.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the world in a non-empty output directory (its MANIFEST's files only; "
+        "other files there are kept)",
+    )
+    gen.add_argument(
+        "--no-truth",
+        dest="truth",
+        action="store_false",
+        help="leave out the hidden tables (truth/), e.g. for a world to hand out",
+    )
     gen.add_argument("--quiet", action="store_true", help="no progress output")
     ver = data_sub.add_parser("verify", help="check a dataset directory against its MANIFEST")
     ver.add_argument("dir", help="dataset directory")
@@ -67,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                 end=args.end,
                 force=args.force,
                 quiet=args.quiet,
+                truth=args.truth,
             )
         if args.command == "data" and args.data_command == "verify":
             from coursekit.synth.cli_api import verify_command

@@ -212,15 +212,9 @@ def stale_reason() -> str | None:
     data = _state.info
     if data is None or data.path is None:
         return None
-    from coursekit.synth.io import manifest_fingerprint
+    from coursekit.synth.io import stale_reason as dataset_stale_reason
 
-    try:
-        now = manifest_fingerprint(data.path)
-    except OSError:
-        return f"the data directory {data.path} is no longer readable"
-    if now != data.fingerprint:
-        return f"the data in {data.path} changed after course.setup() ran"
-    return None
+    return dataset_stale_reason(data.path, data.fingerprint)  # CourseDataError: gone, damaged
 
 
 def progress(module: str | None = None):
@@ -259,10 +253,10 @@ def find_datasets_dir(start: Path) -> Path | None:
 
 
 def _dir_info(path: Path, source: str) -> DataInfo:
-    from coursekit.synth.io import manifest_fingerprint, read_manifest
+    from coursekit.synth.io import manifest_fingerprint, open_dataset
 
     path = path.expanduser().resolve()
-    manifest = read_manifest(path)  # raises CourseDataError with a clear message
+    manifest = open_dataset(path)  # CourseDataError: missing, malformed, files cut short
     params = manifest.get("parameters", {})
     return DataInfo(
         path=path,

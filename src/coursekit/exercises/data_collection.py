@@ -47,6 +47,7 @@ from coursekit.engine import (
     ____,
 )
 from coursekit.methods import data_collection as dc
+from coursekit.synth.io import raw_export_path
 
 __all__ = ["NOTEBOOK", "PROBLEMS", "____", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8",
            "q9", "q10"]  # fmt: skip
@@ -83,7 +84,7 @@ def _once(key: str, compute: Callable[[], Any]) -> Any:
 
 
 def _raw_path(name: str):
-    return course.data_dir() / "raw" / name
+    return raw_export_path(course.data_dir(), name)  # CourseDataError if missing or cut short
 
 
 def _params() -> dict:

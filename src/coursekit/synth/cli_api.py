@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from coursekit.course import CourseDataError
-from coursekit.errors import UsageError
+from coursekit.errors import CourseDataError, UsageError
 from coursekit.synth import io as sio
 from coursekit.synth.world import (
     FORMATS,
@@ -18,10 +17,17 @@ from coursekit.synth.world import (
 
 
 def _whole_number(text: str, what: str) -> int:
+    digits = str(text).strip()
+    if len(digits) > 30 and digits.lstrip("+-").isdigit():  # int() refuses 4,300 digits
+        raise UsageError(f"{what} is far too large: {_short(digits)}")
     try:
-        return int(str(text).strip())
+        return int(digits)
     except ValueError:
-        raise UsageError(f"{what} must be a whole number, got {text!r}") from None
+        raise UsageError(f"{what} must be a whole number, got {_short(text)}") from None
+
+
+def _short(text: str) -> str:
+    return repr(text) if len(text) <= 40 else repr(text[:37] + "...")
 
 
 def generate_command(
@@ -35,22 +41,30 @@ def generate_command(
     end: str = "2025-12-31",
     force: bool = False,
     quiet: bool = False,
+    truth: bool = True,
 ) -> int:
-    """Generate a world into ``out``. Bad input raises ``UsageError`` before anything is written."""
+    """Generate a world into ``out``. Bad input raises ``UsageError`` before anything is written.
+
+    Every check that can fail (parameters, memory, the output folder and what is in it)
+    runs before the world is generated.
+    """
     n = _whole_number(customers, "--customers")
     s = _whole_number(seed, "--seed")
     if fmt not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {_short(fmt)}")
+    if not str(out).strip():
+        raise UsageError("--out needs the name of a folder")
     target = Path(out)
     try:
-        validate_parameters(n, s, start, end, locale)
-        check_output_dir(target, force=force)
+        validate_parameters(n, s, start, end, locale, writing=True)
+        check_output_dir(target, force=force, files=sio.planned_files(fmt, truth=truth))
         world = generate_world(n, s, start, end, locale, progress=not quiet)
-        world.save(target, format=fmt, force=force)
+        world.save(target, format=fmt, force=force, truth=truth)
     except GeneratorInputError as exc:
         raise UsageError(str(exc)) from None
     if not quiet:
-        print(f"wrote {n:,} customers (seed {s}) to {target}", file=sys.stderr)
+        hidden = "" if truth else ", without the hidden tables"
+        print(f"wrote {n:,} customers (seed {s}{hidden}) to {target}", file=sys.stderr)
     return 0
 
 
@@ -68,7 +82,7 @@ def verify_dataset(path: str | Path) -> tuple[list[str], list[str]]:
         file = path / name
         if not file.is_file():
             problems.append(f"missing: {name}")
-        elif sio.sha256_file(file) != meta["sha256"]:
+        elif file.stat().st_size != meta["bytes"] or sio.sha256_file(file) != meta["sha256"]:
             problems.append(f"changed: {name}")
     listed = set(manifest["files"]) | {sio.MANIFEST_NAME}
     notes = []
@@ -92,5 +106,6 @@ def verify_command(path: str) -> int:
             f"{path}: {len(problems)} file(s) missing or changed against MANIFEST", file=sys.stderr
         )
         return 1
-    print(f"{path}: all files match MANIFEST")
+    hidden = "" if sio.truth_included(sio.read_manifest(path)) else " (no hidden tables)"
+    print(f"{path}: all files match MANIFEST{hidden}")
     return 0

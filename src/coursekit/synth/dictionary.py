@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from coursekit.synth.io import table_file
 from coursekit.synth.schema import TABLES
 
 REALISM = [
@@ -74,7 +75,8 @@ def data_dictionary(params: dict, rows: dict[str, int], *, format: str = "csv") 
         "on a WeChat mini-program (小程序) and through community group-buying (社群接龙). Every "
         "member was generated from one hidden persona (客户画像) whose parameters drive "
         "demographics, survey answers, purchase rhythm, basket, channel, churn and campaign "
-        "response; `truth.csv` holds that ground truth for instructors and checks.",
+        "response; the hidden tables in `truth/` hold that ground truth for instructors and "
+        "checks (a world handed out to trainees comes without them).",
         "",
         "## Tables (数据表)",
         "",
@@ -82,7 +84,8 @@ def data_dictionary(params: dict, rows: dict[str, int], *, format: str = "csv") 
         "|---|---:|---|---|",
     ]
     for name, table in TABLES.items():
-        out.append(f"| `{name}.{ext}` | {rows.get(name, 0):,} | {table.en} | {table.zh} |")
+        count = f"{rows[name]:,}" if name in rows else "not included"
+        out.append(f"| `{table_file(name, ext)}` | {count} | {table.en} | {table.zh} |")
     for name, table in TABLES.items():
         out += ["", f"### `{name}`", "", f"{table.en}  ", f"{table.zh}", ""]
         out += ["| column | type | description | 说明 |", "|---|---|---|---|"]

@@ -29,8 +29,8 @@ clean ``customers``, ``orders``, ``order_items`` and ``survey`` tables exactly.
 
 from __future__ import annotations
 
+import datetime
 import io
-import json
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -38,6 +38,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from coursekit.synth import encoding as enc
+from coursekit.synth.encoding import csv_bytes, format_timestamps
 
 RAW_FILES = (
     "pos_transactions.csv",
@@ -103,11 +106,21 @@ class RawExports:
 
     @classmethod
     def from_dir(cls, path: Path) -> RawExports:
+        """The exports in ``path``, the ``raw/`` folder of a dataset directory."""
         return cls(_dir=Path(path))
 
     def files(self) -> dict[str, bytes]:
+        """Every export by file name.
+
+        Raises:
+            CourseDataError: an export read from disk is missing or not the size its
+                MANIFEST says ("the course data is damaged: raw/... is missing; ...").
+        """
         if self._dir is not None and not self._files:
-            self._files = {name: (self._dir / name).read_bytes() for name in RAW_FILES}
+            from coursekit.synth.io import raw_export_path
+
+            world = self._dir.parent
+            self._files = {name: raw_export_path(world, name).read_bytes() for name in RAW_FILES}
         return dict(self._files)
 
     def __getitem__(self, name: str) -> bytes:
@@ -160,12 +173,20 @@ def _birth_formats(dates: pd.Series, style: np.ndarray) -> list:
     return out
 
 
-def _receipt_numbers(store_code: np.ndarray, ts: pd.Series, serial: np.ndarray) -> np.ndarray:
-    return (
-        pd.Series(store_code).str.slice(1).to_numpy().astype(object)
-        + ts.dt.strftime("%y%m%d").to_numpy().astype(object)
-        + pd.Series(serial % 100000).map("{:05d}".format).to_numpy().astype(object)
+def _receipt_numbers(store_code: np.ndarray, ts: pd.Series, serial: np.ndarray):
+    """Store code without its letter, the day as yymmdd, a 5-digit serial: 0001240105 00042."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    day = enc.timestamp_text(ts, date_only=True)  # YYYY-MM-DD
+    text = enc.concat(
+        pc.utf8_slice_codeunits(pa.array(store_code, type=enc.TEXT), 1),
+        pc.utf8_slice_codeunits(day, 2, 4),
+        pc.utf8_slice_codeunits(day, 5, 7),
+        pc.utf8_slice_codeunits(day, 8, 10),
+        pc.utf8_lpad(pa.array(np.asarray(serial) % 100000).cast(enc.TEXT), 5, "0"),
     )
+    return enc.text_series(text).array
 
 
 # ----------------------------------------------------------------------------- builder
@@ -288,21 +309,33 @@ def _crm(world, identities: _Identities, rng, locale: str) -> bytes:
 
 
 def _xlsx_bytes(df: pd.DataFrame, sheet: str, created: pd.Timestamp) -> bytes:
-    """An .xlsx file with fixed metadata and zip timestamps (byte-for-byte reproducible)."""
+    """An .xlsx file with fixed metadata and zip timestamps (byte-for-byte reproducible).
+
+    openpyxl writes the workbook around the rows; the rows themselves are written as the
+    same XML openpyxl would write, column by column (openpyxl takes some 100 µs per row).
+    Values outside the simple cases (see ``_sheet_data_xml``) go through openpyxl itself.
+    """
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     wb.properties.creator = "CRM export"
     wb.properties.created = created.to_pydatetime()
     wb.properties.modified = created.to_pydatetime()
-    for part, lo in enumerate(range(0, max(len(df), 1), EXCEL_MAX_ROWS)):
-        ws = wb.create_sheet(sheet if part == 0 else f"{sheet}{part + 1}")
+    parts = [df.iloc[lo : lo + EXCEL_MAX_ROWS] for lo in range(0, max(len(df), 1), EXCEL_MAX_ROWS)]
+    sheet_data = [_sheet_data_xml(part) for part in parts]
+    fast = all(xml is not None for xml in sheet_data)
+    for k, part in enumerate(parts):
+        ws = wb.create_sheet(sheet if k == 0 else f"{sheet}{k + 1}")
         ws.append(list(df.columns))
-        for row in df.iloc[lo : lo + EXCEL_MAX_ROWS].itertuples(index=False):
-            ws.append([_excel_value(v) for v in row])
+        if not fast:
+            for row in part.itertuples(index=False):
+                ws.append([_excel_value(v) for v in row])
+        elif k == 0 and any(_has_datetime(p) for p in parts):
+            ws.append([_first_datetime(parts)])  # registers the date style, as the rows would
     buf = io.BytesIO()
     wb.save(buf)
-    return _normalize_zip(buf.getvalue(), created)
+    rows = {f"xl/worksheets/sheet{k + 1}.xml": xml for k, xml in enumerate(sheet_data)}
+    return _normalize_zip(buf.getvalue(), created, rows if fast else {})
 
 
 def _excel_value(v):
@@ -311,11 +344,93 @@ def _excel_value(v):
     return v
 
 
-def _normalize_zip(data: bytes, stamp: pd.Timestamp) -> bytes:
+_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def _sheet_data_xml(part: pd.DataFrame) -> bytes | None:
+    """The rows of a sheet (header first) exactly as openpyxl's write-only mode writes them.
+
+    Returns None when a value is not one of the cases written here (text, a whole or
+    finite number, a date and time without time zone), so that openpyxl writes them.
+    """
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+    from openpyxl.utils import get_column_letter
+
+    n = len(part)
+    numbers = [str(r) for r in range(2, n + 2)]
+    columns = []
+    for j, name in enumerate(part.columns):
+        letter = get_column_letter(j + 1)
+        values = [_excel_value(v) for v in part.iloc[:, j].tolist()]
+        cells = []
+        for r, v in zip(numbers, values, strict=True):
+            kind = type(v)
+            if kind is str:
+                if not v or len(v) > 32767 or v[0] == "=" or v in ERROR_CODES:
+                    return None
+                if ILLEGAL_CHARACTERS_RE.search(v):
+                    return None
+                space = ' xml:space="preserve"' if v.strip() != v and v.strip() else ""
+                cells.append(
+                    f'<c r="{letter}{r}" t="inlineStr"><is><t{space}>'
+                    f"{v.translate(_XML_ESCAPES)}</t></is></c>"
+                )
+            elif kind is int or (kind is float and np.isfinite(v)):
+                cells.append(f'<c r="{letter}{r}" t="n"><v>{v:.16g}</v></c>')
+            elif kind is datetime.datetime and v.tzinfo is None:
+                serial = _excel_serial(v)
+                cells.append(f'<c r="{letter}{r}" s="1" t="n"><v>{serial:.16g}</v></c>')
+            else:
+                return None
+        columns.append(cells)
+        if not isinstance(name, str) or not name or name != name.strip():
+            return None
+    header = "".join(
+        f'<c r="{get_column_letter(j + 1)}1" t="inlineStr"><is><t>'
+        f"{name.translate(_XML_ESCAPES)}</t></is></c>"
+        for j, name in enumerate(part.columns)
+    )
+    out = [f'<row r="1">{header}</row>']
+    out += [
+        f'<row r="{r}">{"".join(cells)}</row>'
+        for r, cells in zip(numbers, zip(*columns, strict=True), strict=True)
+    ]
+    return "".join(out).encode("utf-8")
+
+
+def _excel_serial(value) -> float:
+    """openpyxl's ``to_excel`` for a date and time after 1900-03-01."""
+    from openpyxl.utils.datetime import to_excel
+
+    return to_excel(value)
+
+
+def _has_datetime(part: pd.DataFrame) -> bool:
+    return any(
+        isinstance(v, datetime.datetime)
+        for col in part.columns
+        if part[col].dtype == object
+        for v in part[col]
+    )
+
+
+def _first_datetime(parts):
+    for part in parts:
+        for col in part.columns:
+            if part[col].dtype == object:
+                for v in part[col]:
+                    if isinstance(v, datetime.datetime):
+                        return v
+    return None
+
+
+def _normalize_zip(data: bytes, stamp: pd.Timestamp, sheet_data: dict | None = None) -> bytes:
     """Rewrite an .xlsx zip so identical content gives identical bytes.
 
     Entry times are fixed, and the document's "modified" time (openpyxl stamps the wall
-    clock at save) is set to ``stamp``.
+    clock at save) is set to ``stamp``. ``sheet_data`` replaces the rows of worksheets
+    (by entry name) with rows written by ``_sheet_data_xml``.
     """
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
@@ -329,6 +444,10 @@ def _normalize_zip(data: bytes, stamp: pd.Timestamp) -> bytes:
                     rb"\g<1>" + modified + rb"\g<2>",
                     content,
                 )
+            if sheet_data and info.filename in sheet_data:
+                head, _, rest = content.partition(b"<sheetData>")
+                _, _, tail = rest.partition(b"</sheetData>")
+                content = head + b"<sheetData>" + sheet_data[info.filename] + b"</sheetData>" + tail
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
@@ -355,15 +474,16 @@ def _pos(world, identities: _Identities, rng) -> bytes:
         index=o.index,
     )
     oi = items["order_id"].to_numpy()
+    # Text columns stay Arrow text (.array): no round trip through Python objects.
     sale = pd.DataFrame(
         {
-            "门店代码": stores.loc[o.loc[oi, "store_id"], "store_code"].to_numpy(),
-            "门店名称": stores.loc[o.loc[oi, "store_id"], "name"].to_numpy(),
-            "小票号": receipt.loc[oi].to_numpy(),
+            "门店代码": stores.loc[o.loc[oi, "store_id"], "store_code"].array,
+            "门店名称": stores.loc[o.loc[oi, "store_id"], "name"].array,
+            "小票号": receipt.loc[oi].array,
             "_ts": o.loc[oi, "order_ts"].to_numpy(),
             "会员卡号": card.loc[oi].to_numpy(),
-            "商品条码": products.loc[items["product_id"], "barcode"].to_numpy(),
-            "商品名称": products.loc[items["product_id"], "name"].to_numpy(),
+            "商品条码": products.loc[items["product_id"], "barcode"].array,
+            "商品名称": products.loc[items["product_id"], "name"].array,
             "数量": items["quantity"].to_numpy(),
             "单价": items["unit_price"].to_numpy(),
             "金额": items["line_amount"].to_numpy(),
@@ -395,15 +515,14 @@ def _pos(world, identities: _Identities, rng) -> bytes:
     pos = pos.sort_values(["_ts", "小票号"], kind="stable").reset_index(drop=True)
     old = pos["_ts"] < migration
     ts = pd.Series(pos["_ts"])
+    stamp = format_timestamps(ts)  # "%Y-%m-%d %H:%M:%S", without strftime's cost per row
     old_fmt = (
         ts.dt.year.astype(str) + "/" + ts.dt.month.astype(str) + "/" + ts.dt.day.astype(str)
-        + " " + ts.dt.strftime("%H:%M:%S")
+        + " " + stamp.str.slice(11)
     )  # fmt: skip
-    pos["交易时间"] = np.where(old, old_fmt, ts.dt.strftime("%Y-%m-%d %H:%M:%S"))
+    pos["交易时间"] = stamp.where(~old, old_fmt)
     pos = pos[POS_COLUMNS]
-    buf = io.StringIO()
-    pos.to_csv(buf, index=False, lineterminator="\r\n")
-    return buf.getvalue().encode("gbk")
+    return csv_bytes(pos, lineterminator="\r\n", encoding="gbk")
 
 
 def _walk_ins(world, sale: pd.DataFrame, rng) -> pd.DataFrame:
@@ -438,13 +557,20 @@ def _test_receipts(world, sale: pd.DataFrame, identities: _Identities, rng) -> p
 
 
 def _online(world, identities: _Identities, rng, locale: str) -> bytes:
+    """One JSON object per line, as ``json.dumps(record, ensure_ascii=False)`` writes it.
+
+    The records are built column by column and encoded by ``coursekit.synth.encoding``:
+    each field as JSON text, then the fields joined into objects.
+    """
     from zoneinfo import ZoneInfo
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     orders = world.orders[world.orders["channel"].isin(["app", "mini_program"])]
     items = world.order_items.merge(orders[["order_id"]], on="order_id")
-    sku = dict(zip(world.products["product_id"], world.products["sku"], strict=True))
-    pname = dict(zip(world.products["product_id"], world.products["name"], strict=True))
-    store_code = dict(zip(world.stores["store_id"], world.stores["store_code"], strict=True))
+    products = world.products.reset_index(drop=True)
+    store_code = world.stores.set_index("store_id")["store_code"]
     phones = world.customers.set_index("customer_id")["phone"]
     tz = ZoneInfo(world.params["timezone"])
     epoch_ms = (
@@ -453,51 +579,61 @@ def _online(world, identities: _Identities, rng, locale: str) -> bytes:
     cid = orders["customer_id"].to_numpy()
     mobile = format_phones(phones.loc[cid], identities.phone_style.loc[cid].to_numpy(), locale)
     users = identities.app_user.loc[cid].to_numpy()
+    app = (orders["channel"] == "app").to_numpy()
+
     # Items of each order as consecutive rows (items are sorted by order id).
-    item_rows = items[["order_id", "product_id", "quantity", "unit_price"]].to_numpy().tolist()
     starts = np.searchsorted(items["order_id"].to_numpy(), orders["order_id"].to_numpy())
     ends = np.searchsorted(items["order_id"].to_numpy(), orders["order_id"].to_numpy(), "right")
-    coupons = orders["coupon_id"].astype(object).where(orders["coupon_id"].notna(), None)
-    records = []
-    columns = zip(
-        orders["order_id"], orders["channel"], orders["order_ts"], orders["store_id"],
-        orders["status"], orders["gross_amount"], orders["discount_amount"],
-        orders["net_amount"], coupons, strict=True,
-    )  # fmt: skip
-    for i, (oid, channel, ts, store, status, gross, disc, net, coupon) in enumerate(columns):
-        lines = item_rows[starts[i] : ends[i]]
-        record = {
-            "order_no": f"{'A' if channel == 'app' else 'M'}{ts:%Y%m%d%H%M%S}{oid % 10000:04d}",
-            "user_id": users[i],
-            "mobile": mobile[i],
-            "channel": "APP" if channel == "app" else "MINI_PROGRAM",
-            "store_code": store_code[store],
-            "created_at": int(epoch_ms[i]),
-            "status": ONLINE_STATUS[status],
-            "total_amount": float(gross),
-            "discount_amount": float(disc),
-            "pay_amount": float(net),
-            "coupon_code": coupon,
-            "items": [
-                {"sku": sku[int(pid)], "name": pname[int(pid)], "qty": int(q), "price": float(pr)}
-                for _, pid, q, pr in lines
-            ],
-            "remark": "",
+    if len(orders) and not np.array_equal(starts[1:], ends[:-1]):
+        raise AssertionError("order lines of online orders are not grouped by order")
+    row = pd.Index(products["product_id"]).get_indexer(items["product_id"])
+    item = enc.json_objects(
+        {
+            "sku": pc.take(enc.json_strings(products["sku"]), pa.array(row)),
+            "name": pc.take(enc.json_strings(products["name"]), pa.array(row)),
+            "qty": enc.json_numbers(items["quantity"].to_numpy()),
+            "price": enc.json_numbers(items["unit_price"].to_numpy()),
         }
-        records.append(record)
+    )
+    compact_time = pc.replace_substring_regex(enc.timestamp_text(orders["order_ts"]), "[- :]", "")
+    serial = pc.utf8_lpad(pa.array(orders["order_id"].to_numpy() % 10000).cast(enc.TEXT), 4, "0")
+    order_no = enc.concat(pc.if_else(pa.array(app), "A", "M").cast(enc.TEXT), compact_time, serial)
+    fields = {
+        "order_no": order_no,  # encoded below: test orders change it
+        "user_id": enc.json_strings(users),
+        "mobile": enc.json_strings(mobile),
+        "channel": enc.json_strings(np.where(app, "APP", "MINI_PROGRAM")),
+        "store_code": enc.json_strings(store_code.loc[orders["store_id"]].to_numpy()),
+        "created_at": epoch_ms,  # encoded below: test orders change it
+        "status": enc.json_strings(orders["status"].map(ONLINE_STATUS).to_numpy()),
+        "total_amount": enc.json_numbers(orders["gross_amount"].to_numpy()),
+        "discount_amount": enc.json_numbers(orders["discount_amount"].to_numpy()),
+        "pay_amount": enc.json_numbers(orders["net_amount"].to_numpy()),
+        "coupon_code": enc.json_strings(orders["coupon_id"].astype(object).to_numpy()),
+        "items": enc.json_lists(item, np.append(starts, ends[-1:] if len(ends) else [0])),
+        "remark": "",  # encoded below: test orders change it
+    }
+
     # Sync retries exported some orders twice; QA placed test orders with real accounts.
-    out = list(records)
-    out += [records[j] for j in np.flatnonzero(rng.random(len(records)) < 0.01)]
-    if records:
-        for j in np.sort(rng.choice(len(records), size=min(15, len(records)), replace=False)):
-            test = dict(records[j])
-            test["order_no"] = "Q" + test["order_no"][1:]
-            test["remark"] = TEST_REMARK
-            test["created_at"] += int(rng.integers(60_000, 3_600_000))
-            out.append(test)
-    order = np.argsort([r["created_at"] for r in out], kind="stable")
-    text = "".join(json.dumps(out[k], ensure_ascii=False) + "\n" for k in order)
-    return text.encode("utf-8")
+    n = len(orders)
+    twice = np.flatnonzero(rng.random(n) < 0.01)
+    tests = np.sort(rng.choice(n, size=min(15, n), replace=False)) if n else np.zeros(0, int)
+    shifts = [int(rng.integers(60_000, 3_600_000)) for _ in tests]
+    rows = np.concatenate([np.arange(n), twice, tests]).astype(np.int64)
+    is_test = np.zeros(len(rows), dtype=bool)
+    is_test[len(rows) - len(tests) :] = True
+    created_at = epoch_ms[rows]
+    created_at[is_test] += np.asarray(shifts, dtype=np.int64)
+    order = np.argsort(created_at, kind="stable")
+    rows, is_test, created_at = rows[order], pa.array(is_test[order]), created_at[order]
+
+    taken = pa.array(rows)
+    out = {key: pc.take(text, taken) for key, text in fields.items() if isinstance(text, pa.Array)}
+    tested = enc.concat(pa.scalar("Q", enc.TEXT), pc.utf8_slice_codeunits(out["order_no"], 1))
+    out["order_no"] = enc.json_strings(pc.if_else(is_test, tested, out["order_no"]))
+    out["created_at"] = enc.json_numbers(created_at)
+    out["remark"] = enc.json_strings(pc.if_else(is_test, TEST_REMARK, "").cast(enc.TEXT))
+    return enc.json_lines_bytes(enc.json_objects({key: out[key] for key in fields}))
 
 
 _QTY_TEXT = {
@@ -632,13 +768,11 @@ def _survey(world, identities: _Identities, rng, locale: str) -> bytes:
         1,
         "提交答卷时间",
         ts.dt.year.astype(str) + "/" + ts.dt.month.astype(str) + "/" + ts.dt.day.astype(str)
-        + " " + ts.dt.strftime("%H:%M:%S"),
+        + " " + format_timestamps(ts).str.slice(11),
     )  # fmt: skip
     out.insert(2, "所用时间", [f"{v}秒" for v in rng.integers(60, 600, len(out))])
     out.insert(3, "来源", np.where(rng.random(len(out)) < 0.8, "微信", "手机提交"))
-    buf = io.StringIO()
-    out.to_csv(buf, index=False, lineterminator="\n")
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return "\ufeff".encode() + csv_bytes(out)  # UTF-8 with a byte order mark
 
 
 def _labels(answers: pd.Series, labels: list[str]) -> np.ndarray:
@@ -683,6 +817,4 @@ def _identity_key(world, identities: _Identities) -> bytes:
         ),
     ]
     key = pd.concat(frames, ignore_index=True).sort_values(["source", "source_key"], kind="stable")
-    buf = io.StringIO()
-    key.to_csv(buf, index=False, lineterminator="\n")
-    return buf.getvalue().encode("utf-8")
+    return csv_bytes(key)

@@ -402,6 +402,13 @@ TABLES: dict[str, Table] = {
 }
 
 
+# The hidden tables: what generated the world, for instructors and checks, never for
+# trainees. A world keeps them in a folder of their own (``truth/``), so that it can be
+# written or handed out without them. Code that needs the list reads it from here.
+TRUTH_TABLES: tuple[str, ...] = ("truth", "life_events", "competitor_openings", "campaign_response")
+OBSERVED_TABLES: tuple[str, ...] = tuple(name for name in TABLES if name not in TRUTH_TABLES)
+
+
 def conform(df: pd.DataFrame, name: str) -> pd.DataFrame:
     """Order and type the columns of table ``name`` exactly as the schema says."""
     table = TABLES[name]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import numbers
+import os
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from coursekit import __version__
-from coursekit.fileio import atomic_directory
+from coursekit.errors import CourseDataError
+from coursekit.fileio import atomic_directory, carry_over, folders_of
 from coursekit.synth import io as sio
 from coursekit.synth.browsing import make_web_events
 from coursekit.synth.campaigns import assign_and_apply, plan_campaigns
@@ -23,12 +25,24 @@ from coursekit.synth.params import LOCALES, TRAITS, load_params
 from coursekit.synth.population import make_customers, make_latent, make_stores, name_pools
 from coursekit.synth.purchases import draw_order_times, make_intensity
 from coursekit.synth.response import response_parameters
-from coursekit.synth.schema import TABLES, conform
+from coursekit.synth.schema import TABLES, TRUTH_TABLES, conform
 from coursekit.synth.survey import make_survey
 
 # Bump when a change to the generator changes its output for the same parameters.
 GENERATOR_VERSION = "2"
-FORMATS = ("csv", "parquet")
+FORMATS = sio.FORMATS
+# The days a world may span: the years of the shopping calendar
+# (synth/data/spring_festival.csv; tests/synth/test_world_io.py keeps the two in step).
+FIRST_DAY = pd.Timestamp("2015-01-01")
+LAST_DAY = pd.Timestamp("2035-12-31")
+# Member cards and app user ids are drawn without replacement from 8-digit spaces.
+MAX_CUSTOMERS = 10_000_000
+# Peak memory per member and year of data, with some room: generating a world (about
+# 4 KB measured at 100,000 members and at 1,000,000, benchmarks/bench_synth.py --large),
+# and generating and writing it with its raw exports as `coursekit data generate` does
+# (about 12.5 KB, measured at 20,000 and 100,000 members with /usr/bin/time).
+MEMORY_PER_CUSTOMER_YEAR = {"generate": 4_500, "write": 13_000}
+MEMORY_BASE = {"generate": 200 * 2**20, "write": 600 * 2**20}
 # The export systems store UTC; local time is a fixed offset (no daylight saving), so
 # every local timestamp maps to exactly one instant and back.
 TIMEZONES = {"zh_CN": "Asia/Shanghai", "en_US": "Etc/GMT+5"}
@@ -65,17 +79,28 @@ class World:
     survey_items: pd.DataFrame
     campaigns: pd.DataFrame
     campaign_assignments: pd.DataFrame
-    truth: pd.DataFrame
-    life_events: pd.DataFrame
-    competitor_openings: pd.DataFrame
-    campaign_response: pd.DataFrame
+    # The hidden tables (schema.TRUTH_TABLES): None in a world handed out without them.
+    truth: pd.DataFrame | None = None
+    life_events: pd.DataFrame | None = None
+    competitor_openings: pd.DataFrame | None = None
+    campaign_response: pd.DataFrame | None = None
     params: dict = field(default_factory=dict)
     _raw: object | None = field(default=None, repr=False)
     _raw_dir: Path | None = field(default=None, repr=False)
 
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """The clean tables (and truth) by name, in schema order."""
-        return {name: getattr(self, name) for name in TABLES}
+    def tables(self, *, truth: bool = True) -> dict[str, pd.DataFrame]:
+        """The tables by name, in schema order: the observed ones, then (unless ``truth`` is
+        False) the hidden ones this world has."""
+        return {
+            name: df
+            for name in TABLES
+            if (truth or name not in TRUTH_TABLES) and (df := getattr(self, name, None)) is not None
+        }
+
+    @property
+    def has_truth(self) -> bool:
+        """Whether this world holds its hidden tables (a handed-out copy does not)."""
+        return all(getattr(self, name, None) is not None for name in TRUTH_TABLES)
 
     @property
     def raw(self):
@@ -90,57 +115,72 @@ class World:
         return self._raw
 
     def save(
-        self, out: str | Path, *, format: str = "csv", force: bool = False, raw: bool = True
+        self,
+        out: str | Path,
+        *,
+        format: str = "csv",
+        force: bool = False,
+        raw: bool = True,
+        truth: bool = True,
     ) -> Path:
         """Write the world to ``out`` atomically: a finished dataset or nothing.
 
         Args:
             out: target directory; must not exist, be empty, or (with ``force``) hold a
-                previous coursekit dataset.
+                previous coursekit dataset. Only the files that dataset's MANIFEST lists
+                are replaced; anything else in the folder is kept.
             format: "csv" (UTF-8) or "parquet" for the clean tables.
             force: replace an existing dataset directory.
             raw: also write the raw exports under ``raw/``.
+            truth: also write the hidden tables under ``truth/``; without them the world
+                can be handed out (the MANIFEST records which it is).
         """
-        out = Path(out)
         if format not in FORMATS:
             raise GeneratorInputError(f"unknown format {format!r}; use one of {FORMATS}")
-        check_output_dir(out, force=force)
-        files: dict[str, bytes] = {}
-        rows: dict[str, int] = {}
-        for name, df in self.tables().items():
-            if format == "csv":
-                files[f"{name}.csv"] = sio.table_to_csv_bytes(df, name)
-            else:
-                files[f"{name}.parquet"] = sio.table_to_parquet_bytes(df)
-            rows[name] = len(df)
-        if raw:
-            for name, data in self.raw.files().items():
-                files[f"raw/{name}"] = data
+        if truth and not self.has_truth:
+            raise GeneratorInputError(
+                "this world has no hidden tables (it was handed out without truth/); "
+                "save it with truth=False"
+            )
+        plan = check_output_dir(
+            Path(out), force=force, files=sio.planned_files(format, truth=truth, raw=raw)
+        )
         from coursekit.synth.dictionary import data_dictionary
 
-        files["README.md"] = data_dictionary(self.params, rows, format=format).encode("utf-8")
-        manifest = {
-            "generator": "coursekit.synth",
-            "generator_version": GENERATOR_VERSION,
-            "package_version": __version__,
-            "parameters": self.params,
-            "format": format,
-            "libraries": _library_versions(),
-            "rows": rows,
-            "files": {
-                name: {"sha256": sio.sha256_bytes(data), "bytes": len(data)}
-                for name, data in sorted(files.items())
-            },
-        }
-        files[sio.MANIFEST_NAME] = (
-            json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"
-        ).encode()
-        if out.is_dir() and not any(out.iterdir()):
-            out.rmdir()  # an empty directory is fine to fill; atomic_directory wants none
-        with atomic_directory(out, replace=force) as tmp:
-            for name, data in files.items():
+        tables = self.tables(truth=truth)
+        rows = {name: len(df) for name, df in tables.items()}
+        entries: dict[str, dict] = {}
+        # One file at a time, encoded, written and forgotten: a big world never holds all
+        # of its files in memory at once.
+        with atomic_directory(plan.target, replace=plan.replace) as tmp:
+
+            def put(name: str, data: bytes) -> None:
                 _write_file(tmp / name, data)
-        return out
+                entries[name] = {"sha256": sio.sha256_bytes(data), "bytes": len(data)}
+
+            for name, df in tables.items():
+                if format == "csv":
+                    put(sio.table_file(name, format), sio.table_to_csv_bytes(df, name))
+                else:
+                    put(sio.table_file(name, format), sio.table_to_parquet_bytes(df))
+            if raw:
+                for name, data in self.raw.files().items():
+                    put(f"{sio.RAW_DIR}/{name}", data)
+            put(sio.README_NAME, data_dictionary(self.params, rows, format=format).encode())
+            manifest = {
+                "generator": "coursekit.synth",
+                "generator_version": GENERATOR_VERSION,
+                "package_version": __version__,
+                "parameters": self.params,
+                "format": format,
+                "libraries": _library_versions(),
+                "rows": rows,
+                "truth": {"included": truth, "tables": list(TRUTH_TABLES)},
+                "files": dict(sorted(entries.items())),
+            }
+            text = json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"
+            _write_file(tmp / sio.MANIFEST_NAME, text.encode())  # last: the world is complete
+        return Path(out)
 
 
 def _write_file(target: Path, data: bytes) -> None:
@@ -148,21 +188,92 @@ def _write_file(target: Path, data: bytes) -> None:
     target.write_bytes(data)
 
 
-def check_output_dir(out: Path, *, force: bool) -> None:
-    """Refuse output paths that would lose data, before any work is done."""
-    if out.exists() and not out.is_dir():
-        raise GeneratorInputError(f"output path {out} is a file, not a directory")
-    if out.is_dir() and any(out.iterdir()):
-        if not force:
-            raise GeneratorInputError(
-                f"output directory {out} is not empty; use --force to replace it"
-            )
-        if not (out / sio.MANIFEST_NAME).is_file():
-            raise GeneratorInputError(
-                f"refusing to replace {out}: it is not a coursekit dataset (no MANIFEST)"
-            )
-    if not out.parent.exists():
-        raise GeneratorInputError(f"parent directory {out.parent} does not exist")
+@dataclass(frozen=True)
+class OutputPlan:
+    """Where a world goes: the folder, and what of the folder it replaces."""
+
+    target: Path  # absolute, symbolic links resolved
+    replace: frozenset[str] | None  # files of the world there; None: nothing is there
+
+
+def check_output_dir(out: str | Path, *, force: bool, files=None) -> OutputPlan:
+    """Refuse output paths that would lose data or cannot be written, before any work.
+
+    Args:
+        out: the output directory, as the user gave it.
+        force: an existing dataset there may be replaced.
+        files: the relative paths the new world will hold (``io.planned_files``); files
+            of the user's in the folder with one of these names are refused by name.
+
+    Returns:
+        The plan for ``atomic_directory``.
+    """
+    label = str(out)
+    try:
+        return _output_plan(label, Path(os.path.expanduser(os.fspath(out))), force, files)
+    except GeneratorInputError:
+        raise
+    except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a name too long, a loop
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise GeneratorInputError(f"cannot use {label!r} as the output folder: {reason}") from None
+
+
+def _output_plan(label: str, out: Path, force: bool, files) -> OutputPlan:
+    target = out.resolve()
+    if target.parent == target:
+        raise GeneratorInputError(f"output folder {label} is the root of the file system")
+    try:
+        cwd = Path.cwd().resolve()
+    except OSError:  # the current folder was deleted: nothing to protect there
+        cwd = None
+    if cwd is not None and (target == cwd or target in cwd.parents):
+        raise GeneratorInputError(
+            f"output folder {label} is the current folder or holds it; run the command "
+            "from outside it (e.g. from its parent folder)"
+        )
+    parent = target.parent
+    if not parent.is_dir():
+        existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
+        if existing is not None and not existing.is_dir():
+            raise GeneratorInputError(f"{existing} is a file, so {label} cannot be a folder")
+        raise GeneratorInputError(f"parent directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise GeneratorInputError(f"cannot write in {parent}: permission denied")
+    if not target.exists():
+        return OutputPlan(target, None)
+    if not target.is_dir():
+        raise GeneratorInputError(f"output path {label} is a file, not a directory")
+    if not any(target.iterdir()):
+        return OutputPlan(target, frozenset())  # an empty folder is filled
+    if not force:
+        raise GeneratorInputError(
+            f"output directory {label} is not empty; use --force to replace it"
+        )
+    if not (target / sio.MANIFEST_NAME).is_file():
+        raise GeneratorInputError(
+            f"refusing to replace {label}: it is not a coursekit dataset (no MANIFEST)"
+        )
+    try:
+        manifest = sio.read_manifest(target)
+    except CourseDataError as exc:
+        raise GeneratorInputError(f"refusing to replace {label}: {exc}") from None
+    owned = frozenset(manifest["files"]) | {sio.MANIFEST_NAME}
+    keep, conflicts = carry_over(target, owned, files if files is not None else ())
+    if conflicts:
+        raise GeneratorInputError(
+            f"refusing to replace {label}: it holds {', '.join(conflicts)}, not part of the "
+            "world there, and the new world writes files of the same name; move them "
+            "elsewhere first"
+        )
+    # Replacing moves the user's files across and deletes the old world's: every folder
+    # involved must be writable, or the run would fail halfway (checked before any work).
+    folders = {target} | {
+        target / f for name in (*owned, *keep) for f in folders_of(name) if (target / f).is_dir()
+    }
+    blocked = sorted(str(f) for f in folders if not os.access(f, os.W_OK | os.X_OK))
+    if blocked:
+        raise GeneratorInputError(f"cannot replace {label}: no permission to change {blocked[0]}")
+    return OutputPlan(target, owned)
 
 
 def _library_versions() -> dict[str, str]:
@@ -177,28 +288,92 @@ def _library_versions() -> dict[str, str]:
     }
 
 
-def validate_parameters(n_customers, seed, start, end, locale) -> tuple:
-    """Check ``generate_world``'s parameters; one clear message per problem."""
+def validate_parameters(n_customers, seed, start, end, locale, *, writing: bool = False) -> tuple:
+    """Check ``generate_world``'s parameters; one clear message per problem.
+
+    Dates must lie between ``FIRST_DAY`` and ``LAST_DAY``; the number of customers is
+    limited by ``MAX_CUSTOMERS`` and by the memory this machine has available (to
+    generate the world, or with ``writing`` to generate and write it).
+    """
     if isinstance(n_customers, bool) or not isinstance(n_customers, numbers.Integral):
         raise GeneratorInputError(f"n_customers must be a whole number, got {n_customers!r}")
     if n_customers <= 0:
         raise GeneratorInputError(f"n_customers must be positive, got {n_customers}")
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise GeneratorInputError(f"seed must be a non-negative whole number, got {seed!r}")
-    try:
-        start_ts = pd.Timestamp(start).normalize()
-        end_ts = pd.Timestamp(end).normalize()
-    except (ValueError, TypeError) as exc:
-        raise GeneratorInputError(f"start and end must be dates (YYYY-MM-DD): {exc}") from exc
-    if pd.isna(start_ts) or pd.isna(end_ts):
-        raise GeneratorInputError("start and end must be dates (YYYY-MM-DD)")
+    if seed >= 2**63:
+        raise GeneratorInputError(f"seed must be below 2**63, got {seed}")
+    start_ts, end_ts = _day(start, "start"), _day(end, "end")
+    for what, day in (("start", start_ts), ("end", end_ts)):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise GeneratorInputError(
+                f"{what} must be a date from {FIRST_DAY:%Y-%m-%d} to {LAST_DAY:%Y-%m-%d} "
+                f"(the years the shopping calendar covers), got {day:%Y-%m-%d}"
+            )
     if end_ts <= start_ts:
         raise GeneratorInputError(
             f"end ({end_ts:%Y-%m-%d}) must be after start ({start_ts:%Y-%m-%d})"
         )
     if locale not in LOCALES:
         raise GeneratorInputError(f"unknown locale {locale!r}; use one of {', '.join(LOCALES)}")
+    if n_customers > MAX_CUSTOMERS:
+        raise GeneratorInputError(
+            f"n_customers must be at most {MAX_CUSTOMERS:,}, got {n_customers:,}"
+        )
+    task = "write" if writing else "generate"
+    need, available = memory_needed(n_customers, start_ts, end_ts, task), available_memory()
+    if need > available:
+        fits = max_customers(start_ts, end_ts, available, task)
+        raise GeneratorInputError(
+            f"{n_customers:,} customers from {start_ts:%Y-%m-%d} to {end_ts:%Y-%m-%d} need "
+            f"about {_gib(need)} of memory to {task} and {_gib(available)} is available: "
+            f"at most {fits:,} customers fit over this period"
+        )
     return int(n_customers), int(seed), start_ts, end_ts, locale
+
+
+def _day(value, what: str) -> pd.Timestamp:
+    """A date given as text or a date object, at midnight, without a time zone."""
+    try:
+        day = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        day = pd.NaT
+    if pd.isna(day):
+        raise GeneratorInputError(f"start and end must be dates (YYYY-MM-DD), got {what} {value!r}")
+    if day.tzinfo is not None:
+        day = day.tz_localize(None)
+    return day.normalize()
+
+
+def memory_needed(
+    n_customers: int, start: pd.Timestamp, end: pd.Timestamp, task: str = "generate"
+) -> int:
+    """Bytes a world of this size needs to "generate" (in memory) or to "write" (both)."""
+    return int(MEMORY_BASE[task] + n_customers * _memory_per_customer(start, end, task))
+
+
+def max_customers(
+    start: pd.Timestamp, end: pd.Timestamp, available: int, task: str = "generate"
+) -> int:
+    """The most customers that fit in ``available`` bytes over this period."""
+    fits = (available - MEMORY_BASE[task]) // _memory_per_customer(start, end, task)
+    return int(max(0, min(MAX_CUSTOMERS, fits)))
+
+
+def _memory_per_customer(start: pd.Timestamp, end: pd.Timestamp, task: str) -> float:
+    years = ((end - start).days + 1) / 365.25
+    return MEMORY_PER_CUSTOMER_YEAR[task] * years
+
+
+def available_memory() -> int:
+    """Bytes of memory available to a new process now (free plus reclaimable cache)."""
+    import psutil
+
+    return int(psutil.virtual_memory().available)
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:,.1f} GiB"
 
 
 def generate_world(
@@ -400,8 +575,14 @@ def _truth(customers, latent, life, times, params, start_ts) -> pd.DataFrame:
 
 
 def load_world(path: str | Path) -> World:
-    """Read a dataset directory written by ``World.save`` (raw exports stay on disk)."""
+    """Read a dataset directory written by ``World.save`` (raw exports stay on disk).
+
+    The hidden tables are read when the world has them; otherwise they are None.
+    """
     path = Path(path)
     manifest = sio.read_manifest(path)
-    tables = {name: sio.read_table(path, name) for name in TABLES}
-    return World(**tables, params=dict(manifest["parameters"]), _raw_dir=path / "raw")
+    hidden = sio.truth_included(manifest)
+    tables = {
+        name: sio.read_table(path, name) for name in TABLES if hidden or name not in TRUTH_TABLES
+    }
+    return World(**tables, params=dict(manifest["parameters"]), _raw_dir=path / sio.RAW_DIR)
