@@ -120,6 +120,9 @@ def test_worlds_written_before_the_truth_folder_are_read(world_dir, tiny_world, 
     """datasets/ of earlier versions holds truth.csv at the top level, no `truth` entry."""
     manifest = _manifest(world_dir)
     (world_dir / "truth" / "truth.csv").rename(world_dir / "truth.csv")
+    for later in (world_dir / "truth").iterdir():  # hidden tables added since then
+        later.unlink()
+        del manifest["files"][f"truth/{later.name}"]
     (world_dir / "truth").rmdir()
     manifest["files"]["truth.csv"] = manifest["files"].pop("truth/truth.csv")
     del manifest["truth"]

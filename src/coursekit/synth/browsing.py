@@ -30,8 +30,9 @@ from coursekit.synth.orders import _sorted_categorical, choice_by_owner
 from coursekit.synth.params import Params
 from coursekit.synth.population import Latent
 
-EVENT_TYPES = ("view", "search", "add_to_cart", "purchase")
-VIEW, SEARCH, CART, PURCHASE = range(4)
+# Codes in alphabetical order of the names, as the table's categorical keeps them.
+EVENT_TYPES = ("add_to_cart", "purchase", "search", "view")
+CART, PURCHASE, SEARCH, VIEW = range(4)
 BUY_NOW_SHARE = 0.15  # purchase sessions that skip the cart
 RESEARCH_SHARE = 0.1  # orders preceded by a browsing session on their categories
 RESEARCH_DAYS = (1, 21)  # ... this many days before the order
@@ -64,6 +65,7 @@ class _Orders:
     online: np.ndarray  # app / mini-program
     group: np.ndarray  # group buying
     first_line: np.ndarray  # row of the order's first line in order_items (-1: none)
+    n_lines: np.ndarray  # number of lines of the order
     bounds: np.ndarray  # member m's orders are rows bounds[m]:bounds[m + 1]
 
 
@@ -84,25 +86,31 @@ def make_web_events(
     customer_ids = customers["customer_id"].to_numpy()
     member = positions(customer_ids, orders["customer_id"].to_numpy())
     by_member = stable_order(member)
+    # Order ids are consecutive in time and items are sorted by order id: an order's lines
+    # start where the lines of the orders before it end.
+    order_ids = orders["order_id"].to_numpy()
     item_orders = items["order_id"].to_numpy()
-    order_ids = orders["order_id"].to_numpy()[by_member]
-    first_line = np.searchsorted(item_orders, order_ids)
-    found = np.minimum(first_line, max(len(item_orders) - 1, 0))
-    missing = (first_line >= len(item_orders)) | (item_orders[found] != order_ids)
-    first_line[missing] = -1
-    channel = orders["channel"].to_numpy()[by_member]
+    first_id = int(order_ids[0]) if len(order_ids) else 0
+    n_lines = np.bincount(item_orders - first_id, minlength=len(order_ids))
+    first_line = np.cumsum(n_lines) - n_lines
+    first_line[n_lines == 0] = -1
+    codes = orders["channel"].cat.codes.to_numpy()
+    names = list(orders["channel"].cat.categories)
+    online_codes = [names.index(c) for c in ("app", "mini_program") if c in names]
+    group_code = names.index("group_buy") if "group_buy" in names else -1
     grouped = _Orders(
         member=member[by_member],
-        order_id=order_ids,
+        order_id=order_ids[by_member],
         second=(orders["order_ts"].to_numpy()[by_member].astype("datetime64[s]") - t0).astype(
             np.int64
         ),
-        online=np.isin(channel, ["app", "mini_program"]),
-        group=channel == "group_buy",
-        first_line=first_line,
+        online=np.isin(codes[by_member], online_codes),
+        group=codes[by_member] == group_code,
+        first_line=first_line[by_member],
+        n_lines=n_lines[by_member],
         bounds=np.searchsorted(member[by_member], np.arange(n_cust + 1)),
     )
-    del member, by_member, channel, order_ids, first_line
+    del member, by_member, codes, order_ids, first_line, n_lines
     item_product = positions(products["product_id"].to_numpy(), items["product_id"].to_numpy())
     product_category = pd.Categorical(
         products["category"], categories=list(params.categories.index)
@@ -115,7 +123,7 @@ def make_web_events(
         lo, hi = b * BLOCK_MEMBERS, min((b + 1) * BLOCK_MEMBERS, n_cust)
         parts.append(
             _block(
-                lo, hi, grouped, item_orders, item_product, line_category, latent, life,
+                lo, hi, grouped, item_product, line_category, latent, life,
                 products, params, n_days, np.random.default_rng(seed),
             )
         )  # fmt: skip
@@ -154,7 +162,7 @@ def make_web_events(
     )
 
 
-def _block(lo, hi, o: _Orders, item_orders, item_product, line_category, latent, life,
+def _block(lo, hi, o: _Orders, item_product, line_category, latent, life,
            products, params, n_days, rng):  # fmt: skip
     """Sessions and events of members lo..hi-1.
 
@@ -239,7 +247,7 @@ def _block(lo, hi, o: _Orders, item_orders, item_product, line_category, latent,
     abandon = in_cart_session & (first_view | (rng.random(len(e_sess)) < 0.1))
     # Bought lines: sometimes viewed first, often added to the cart (not with "buy now").
     line_lo = o_first[p_idx]
-    line_n = np.where(line_lo >= 0, _lines_per_order(item_orders, o_id[p_idx]), 0)
+    line_n = o.n_lines[rows][p_idx]
     i_sess = np.repeat(np.arange(n_purchase, dtype=np.int64), line_n)
     i_row = np.repeat(line_lo, line_n) + (
         np.arange(len(i_sess)) - np.repeat(np.cumsum(line_n) - line_n, line_n)
@@ -277,13 +285,6 @@ def _block(lo, hi, o: _Orders, item_orders, item_product, line_category, latent,
         product[keep],
         sess[keep],
         n_sessions,
-    )
-
-
-def _lines_per_order(item_orders: np.ndarray, order_ids: np.ndarray) -> np.ndarray:
-    """Number of lines of each order (items are sorted by order id)."""
-    return np.searchsorted(item_orders, order_ids, side="right") - np.searchsorted(
-        item_orders, order_ids, side="left"
     )
 
 

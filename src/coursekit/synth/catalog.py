@@ -98,6 +98,7 @@ def make_products(params: Params, locale: str, rng: np.random.Generator) -> pd.D
 # levels also favour the private label.
 PREMIUM_TILT = 1.2
 PRIVATE_LABEL_PULL = 0.5
+LOOKUP_CELLS = 8192
 
 
 def pick_by_popularity(
@@ -114,24 +115,22 @@ def pick_by_popularity(
     With ``level`` (0..4 per draw), popularity is tilted by each product's place in its
     price range: high levels buy dearer brands, low levels cheaper ones and own brand.
     """
+    n_cat = len(categories)
     codes = pd.Categorical(products["category"], categories=categories).codes
     popularity = products["popularity"].to_numpy()
-    rows = np.zeros(len(category), dtype=np.int32)
-    if level is None:
-        levels, level = [None], np.zeros(len(category), dtype=np.int64)
-    else:
-        levels = list(range(5))
     position = products["price_position"].to_numpy() - 0.5
     private = products["is_private_label"].to_numpy().astype(float)
-    for j in range(len(categories)):
-        members = np.flatnonzero(codes == j)
-        sel = np.flatnonzero(category == j)
-        if len(members) == 0 or len(sel) == 0:
-            continue
-        for lv in levels:
-            at = sel if lv is None else sel[level[sel] == lv]
-            if len(at) == 0:
-                continue
+    levels = [None] if level is None else list(range(5))
+    # One lookup row per (level, category): the product at each of LOOKUP_CELLS equal
+    # steps of the cumulative share. A draw reads its cell: no search, and the shares are
+    # exact to 1 / LOOKUP_CELLS (a product's chance moves by at most 0.0001).
+    cells = (np.arange(LOOKUP_CELLS) + 0.5) / LOOKUP_CELLS
+    lookup = np.zeros((len(levels) * n_cat, LOOKUP_CELLS), dtype=np.int32)
+    for k, lv in enumerate(levels):
+        for j in range(n_cat):
+            members = np.flatnonzero(codes == j)
+            if len(members) == 0:
+                continue  # a category without products is never drawn
             weight = popularity[members]
             if lv is not None:
                 pull = lv - 2
@@ -140,5 +139,10 @@ def pick_by_popularity(
                     - PRIVATE_LABEL_PULL * pull * private[members]
                 )
             cdf = np.cumsum(weight) / weight.sum()
-            rows[at] = members[np.minimum(np.searchsorted(cdf, u[at]), len(members) - 1)]
-    return rows
+            pick = np.minimum(np.searchsorted(cdf, cells), len(members) - 1)
+            lookup[k * n_cat + j] = members[pick]
+    table = np.asarray(category, dtype=np.int64)
+    if level is not None:
+        table = table + np.asarray(level, dtype=np.int64) * n_cat
+    cell = np.minimum((np.asarray(u) * LOOKUP_CELLS).astype(np.int64), LOOKUP_CELLS - 1)
+    return lookup[table, cell]

@@ -274,6 +274,11 @@ def truth_included(manifest: dict) -> bool:
     return any(c in manifest["files"] for n in TRUTH_TABLES for c in _table_candidates(n))
 
 
+def lists_table(manifest: dict, name: str) -> bool:
+    """Whether the MANIFEST lists a file of table ``name`` (older worlds lack later tables)."""
+    return any(c in manifest["files"] for c in _table_candidates(name))
+
+
 # ---------------------------------------------------------------------------- cheap checks
 
 

@@ -19,8 +19,11 @@ CHUNK = 2_000_000  # rows per block when a draw needs an (rows x levels) matrix
 
 def _sorted_categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
     """A categorical of the used categories in alphabetical order (the schema's form)."""
-    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(categories)))
+    counts = np.bincount(codes[codes >= 0], minlength=len(categories))
+    used = np.flatnonzero(counts)
     names = sorted(categories[i] for i in used)
+    if names == list(categories):  # every category used, already in order: codes as they are
+        return pd.Categorical.from_codes(codes, categories=names)
     remap = np.full(len(categories) + 1, -1, dtype=np.int64)  # last slot: missing (-1)
     remap[used] = [names.index(categories[i]) for i in used]
     return pd.Categorical.from_codes(remap[codes], categories=names)
@@ -348,9 +351,12 @@ def _make_items(
     del draw, category, line_cust
 
     # Several units of cheap things, one of dear things: the extra units shrink with price.
-    unit_price = products["unit_price"].to_numpy()[product_index]
+    prices = products["unit_price"].to_numpy()
+    unit_price = prices[product_index]
+    cheap = np.minimum(1.0, (QUANTITY_PRICE / prices) ** 0.7)[product_index]
     q_mean = P["quantity_mean"].to_numpy()[persona][line_order]
-    extra = (q_mean - 1) * np.minimum(1.0, (QUANTITY_PRICE / unit_price) ** 0.7)
+    extra = (q_mean - 1) * cheap
+    del cheap
     quantity = np.minimum(1 + rng.poisson(np.maximum(extra, 0.01)), 20).astype(np.int64)
     del q_mean, extra
     line_amount = np.round(quantity * unit_price, 2)

@@ -583,6 +583,8 @@ def load_world(path: str | Path) -> World:
     manifest = sio.read_manifest(path)
     hidden = sio.truth_included(manifest)
     tables = {
-        name: sio.read_table(path, name) for name in TABLES if hidden or name not in TRUTH_TABLES
+        name: sio.read_table(path, name)
+        for name in TABLES
+        if name not in TRUTH_TABLES or (hidden and sio.lists_table(manifest, name))
     }
     return World(**tables, params=dict(manifest["parameters"]), _raw_dir=path / sio.RAW_DIR)
