@@ -5,20 +5,54 @@ from __future__ import annotations
 from coursekit.synth.io import table_file
 from coursekit.synth.schema import TABLES
 
-REALISM = [
-    ("Customers with exactly one completed order", "只有一笔已完成订单的客户占比", "10–45%"),
-    ("Revenue share of the top 20% of customers", "前 20% 客户贡献的收入占比",
-     "55–80% (a real 18-month music retailer log, CDNOW, shows 68%)"),
-    ("Median days between a customer's consecutive orders", "客户相邻两次下单间隔天数中位数",
-     "7–45"),
-    ("Orders per weekend day vs per weekday", "周末日均订单数 vs 工作日", "weekend higher"),
-    ("Peaks", "高峰", "Spring Festival run-up, 618, Double 11"),
-    ("Category pairs bought together with lift > 1.5", "提升度 > 1.5 的品类组合", "at least 3"),
-    ("Customers not alive at the end", "期末已流失客户占比", "15–40%, their orders stop before"),
-    ("Cronbach's alpha per survey construct", "问卷各维度 Cronbach's α", "0.70–0.92"),
-    ("ARI of k-means (k = personas) vs personas", "k-means 聚类与真实画像的 ARI", "0.3–0.85"),
-    ("Campaign uplift by persona", "各画像的活动增量", "differs in sign between personas"),
-]  # fmt: skip
+# Chinese names of the realism targets (the targets themselves: synth/measure.py).
+REALISM_ZH = {
+    "one_order_share": "只有一笔已完成订单的客户占比",
+    "top20_revenue_share": "前 20% 客户贡献的收入占比（真实零售日志 CDNOW 为 68%）",
+    "median_gap_days": "客户相邻两次下单间隔天数中位数",
+    "weekend_ratio": "周末日均订单数 / 工作日日均订单数",
+    "churn_share": "期末已流失会员占比",
+    "churn_auc_model": "近期活跃会员 6 个月内流失：逻辑回归 AUC",
+    "churn_auc_gap": "模型 AUC 减去仅用最近一次消费（R）的 AUC",
+    "digital_share_rise": "APP + 小程序订单占比：末季度减首季度",
+    "life_event_share": "有人生事件记录的会员占比",
+    "first_child_baby_rise": "第一个孩子出生后母婴品类消费占比的提升",
+    "commuter_breakfast_ratio": "通勤族工作日 10 点前早餐饮品占比 / 周末占比",
+    "family_weekend_lines": "家庭客户周末每单商品行数 / 工作日",
+    "store_opening_hour_ratio": "门店 7 点订单数 / 8 点订单数",
+    "purchase_session_share": "以购买结束的会话占比",
+    "cart_abandonment": "加购未下单的会话占加购会话的比例",
+    "min_age_band_share": "25–64 岁各 10 岁年龄段中最小的会员占比",
+    "max_age_band_persona_share": "各年龄段中单一画像的最大占比",
+    "eta2_income_aov": "画像内部收入（或城市等级）对客单价的 η²",
+    "tier1_online_lift": "画像内部一线城市与四线城市的线上占比之差",
+    "demographic_rf_accuracy": "仅用人口统计特征预测画像的随机森林准确率",
+    "persona_ari_all": "k-means（k=6）与真实画像的 ARI：全部购买会员",
+    "persona_ari_3plus": "k-means（k=6）与真实画像的 ARI：购买 3 次及以上的会员",
+    "campaign_mean_lift": "活动后 30 天消费的平均提升（全部活动合并）",
+    "alpha_min": "态度量表 Cronbach's α 最低值",
+    "alpha_max": "态度量表 Cronbach's α 最高值",
+    "cross_loading_items": "交叉载荷在 .15–.35 之间的题目数",
+    "straight_liner_share": "所有题目选同一答案的受访者占比",
+    "missing_answer_share": "未作答的答案占比",
+    "convenience_online_r": "便利导向量表与线上订单占比的相关系数 r",
+}
+
+
+def _realism_rows() -> list[str]:
+    from coursekit.synth.measure import TARGETS
+
+    rows = []
+    for name, (lo, hi, en) in TARGETS.items():
+        if lo is not None and hi is not None:
+            span = f"{lo:g}–{hi:g}"
+        elif lo is not None:
+            span = f"at least {lo:g}"
+        else:
+            span = f"at most {hi:g}"
+        rows.append(f"| {en} | {REALISM_ZH[name]} | {span} |")
+    return rows
+
 
 RAW = [
     ("pos_transactions.csv", "Store tills (POS), one row per line; GBK, Chinese headers, CRLF",
@@ -47,8 +81,9 @@ SPOILERS = [
     "phone and birth-date formats; 男/女/M/F; city names with and without 市.",
     "Group buy: free-text quantities (2份, x3, ×2, 两份, +1, 1个); (已取消) and (已退款) marks; a "
     "test group 【测试群】.",
-    "Survey: text answers; repeat submissions (the last one counts); respondents who are "
-    "not members.",
+    "Survey: text answers (agreement for q01-q20, importance for b01-b06); blank cells for "
+    "skipped questions; repeat submissions (the last one counts); respondents who are not "
+    "members; a few straight-liners who ticked the same box throughout.",
 ]
 
 
@@ -76,7 +111,9 @@ def data_dictionary(params: dict, rows: dict[str, int], *, format: str = "csv") 
         "member was generated from one hidden persona (客户画像) whose parameters drive "
         "demographics, survey answers, purchase rhythm, basket, channel, churn and campaign "
         "response; the hidden tables in `truth/` hold that ground truth for instructors and "
-        "checks (a world handed out to trainees comes without them).",
+        "checks (a world handed out to trainees comes without them). How the world works — "
+        "personas, drift and churn, life events, shopping occasions, the campaign response "
+        "model — is told in `docs/world.md` of the coursekit repository.",
         "",
         "## Tables (数据表)",
         "",
@@ -107,11 +144,13 @@ def data_dictionary(params: dict, rows: dict[str, int], *, format: str = "csv") 
         "",
         "## How realistic (真实性指标)",
         "",
-        "The default world is tested to stay within these ranges (`tests/synth/test_realism.py`):",
+        "Worlds of any seed are tested to stay within these ranges "
+        "(`tests/synth/test_realism.py`; `benchmarks/world_report.py DIR` prints them for a "
+        "world). Each is computed from the tables the way an analyst would:",
         "",
         "| measure | 指标 | range |",
         "|---|---|---|",
-        *[f"| {en} | {zh} | {rng} |" for en, zh, rng in REALISM],
+        *_realism_rows(),
         "",
         "## Provenance",
         "",

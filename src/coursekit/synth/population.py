@@ -276,7 +276,7 @@ DIGITAL_CONVENIENCE_WEIGHT = 0.6
 # Mixed membership: each member also resembles a second persona with weight ~ Beta(a, b).
 # This is what keeps personas findable but not written on the data (k-means recovers
 # them only in part).
-BLEND_BETA = (1.0, 30.0)
+BLEND_BETA = (1.0, 40.0)
 
 
 def make_latent(params: Params, membership: Membership, rng: np.random.Generator) -> Latent:
