@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from coursekit import course
+from coursekit import course, state
 from coursekit.course import CourseDataError, CourseNotSetUp
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,7 +94,7 @@ def test_a_mistyped_language_variable_falls_back_to_english(monkeypatch):
 
 
 def test_every_setup_message_exists_in_both_languages():
-    for source in course._SOURCES.values():
+    for source in state._SOURCES.values():
         assert source["en"] and source["zh"]
     info = course.DataInfo(Path("/x"), "env", 1, 10, "f")
     assert info.describe("en") != info.describe("zh")

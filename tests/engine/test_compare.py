@@ -83,7 +83,8 @@ def test_scalar_verdicts(expected, answer, spec, equal):
 
 def test_a_wrong_number_says_higher_or_lower_without_revealing_the_answer():
     high = compare(100.0, 120.5)
-    assert kinds(high) == ["number_high"] and finding(high, "number_high") == {"given": "120.5"}
+    assert kinds(high) == ["number_high"]
+    assert finding(high, "number_high") == {"given": "120.5", "by": "less than 50 %"}
     assert "100" not in high.lines()[0]
     assert kinds(compare(100.0, 80)) == ["number_low"]
     assert kinds(compare(100.0, float("nan"))) == ["value"]
@@ -96,7 +97,11 @@ def test_a_series_where_a_single_value_is_expected_is_named():
 
 def test_wrong_type_names_what_was_expected():
     result = compare(3.0, "3.0")
-    assert finding(result, "type") == {"expected": "a number", "given": "str"}
+    assert finding(result, "type_value") == {
+        "expected": "a number",
+        "given": "str",
+        "value": "'3.0'",
+    }
 
 
 def test_sequences_report_length_and_first_differing_item():

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coursekit import course
+from coursekit import course, state
 from coursekit.engine import (
     AuthoringError,
     Case,
@@ -131,7 +131,7 @@ def test_course_not_set_up_raised_by_the_reference_gives_the_same_message(demo_w
 
 
 def test_a_stale_kernel_has_its_own_message(demo_world, monkeypatch):
-    monkeypatch.setattr(course, "stale_reason", lambda: "the data in /tmp/w changed")
+    monkeypatch.setattr(state, "stale_reason", lambda: "the data in /tmp/w changed")
     feedback = q2.check(1.0)
     assert feedback.status == "error"
     assert feedback.message == t("check.stale")
@@ -144,7 +144,7 @@ def test_a_failing_stale_check_does_not_block_the_check(demo_world, monkeypatch)
     def broken():
         raise OSError("gone")
 
-    monkeypatch.setattr(course, "stale_reason", broken)
+    monkeypatch.setattr(state, "stale_reason", broken)
     assert q2.check(q2.expected()).status == "correct"
 
 
