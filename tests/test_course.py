@@ -144,3 +144,25 @@ def test_importing_the_package_does_no_io(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
     assert not (tmp_path / "c").exists()
+
+
+def test_the_engine_depends_on_the_course_state_not_on_the_facade():
+    """No import cycle: the engine reads coursekit.state; coursekit.course sits on top."""
+    code = (
+        "import sys\n"
+        "import coursekit.engine, coursekit.engine.problems, coursekit.engine.progress\n"
+        "import coursekit.engine.attempts, coursekit.engine.sandbox, coursekit.engine.registry\n"
+        "assert 'coursekit.course' not in sys.modules, 'the engine imported the facade'\n"
+        "import coursekit.synth.io\n"
+        "assert 'coursekit.course' not in sys.modules, 'synth.io imported the facade'\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
+def test_the_facade_keeps_every_public_name():
+    for name in ("setup", "load", "progress", "info", "lang", "reset", "set_lang", "is_set_up",
+                 "data_dir", "stale_reason", "generation", "DataInfo", "CourseDataError",
+                 "CourseNotSetUp", "find_datasets_dir"):  # fmt: skip
+        assert hasattr(course, name), name
+    assert course.load is state.load and course.lang is state.lang

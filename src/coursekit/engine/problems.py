@@ -613,6 +613,8 @@ class FunctionProblem(Problem):
         return copy.deepcopy(self._cases())
 
     def _cases(self) -> list[Case]:
+        if not callable(self._case_source):  # declared as a list: the same in every world
+            return list(self._case_source)
         return self._cached("cases", self._build_cases)
 
     def _build_cases(self) -> list[Case]:

@@ -230,7 +230,9 @@ def _ids_are_numbers(answer: Any, expected: Any) -> bool:
     if not isinstance(answer, pd.DataFrame) or not answer.columns.is_unique:
         return False
     return any(
-        column in answer.columns and pd.api.types.is_numeric_dtype(answer[column])
+        column in answer.columns
+        and pd.api.types.is_numeric_dtype(answer[column])
+        and answer[column].notna().any()  # a column of nothing but NaN is another mistake
         for column in POS_ID_COLUMNS
     )
 
@@ -609,7 +611,8 @@ q5 = ValueProblem(
             ),
             produce=lambda expected: _online_kept(repeats=True, tests=False),
             matches=lambda answer, expected: (
-                (numbers := _order_numbers(answer)) is not None and bool(numbers.duplicated().any())
+                (numbers := _order_numbers(answer)) is not None
+                and bool(numbers.dropna().duplicated().any())
             ),
         ),
         Mistake(
