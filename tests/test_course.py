@@ -166,3 +166,15 @@ def test_the_facade_keeps_every_public_name():
                  "CourseNotSetUp", "find_datasets_dir"):  # fmt: skip
         assert hasattr(course, name), name
     assert course.load is state.load and course.lang is state.lang
+
+
+def test_trainees_read_excel_without_a_notice_about_engines(tmp_path):
+    """The checks read Excel with calamine; a trainee's pd.read_excel stays quiet."""
+    import warnings
+
+    course.setup(data=DATASETS, quiet=True)
+    assert pd.get_option("io.excel.xlsx.reader") == "openpyxl"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        crm = pd.read_excel(DATASETS / "raw" / "crm_members.xlsx", nrows=3)
+    assert len(crm) == 3

@@ -88,9 +88,21 @@ def setup(
         set_lang(lang)
     info_, memory = _resolve(data)
     state.activate(info_, memory)
+    _keep_excel_engine()
     if not quiet:
         print(info_.describe(state.lang()))
     return info_
+
+
+def _keep_excel_engine() -> None:
+    """Trainees' ``pd.read_excel`` keeps pandas' current engine (openpyxl).
+
+    The checks read Excel exports with the faster calamine engine; with it installed,
+    pandas would otherwise add a notice to every trainee's read that its default engine
+    will change. Choosing the engine explicitly is what that notice asks for.
+    """
+    if pd.get_option("io.excel.xlsx.reader") == "auto":
+        pd.set_option("io.excel.xlsx.reader", "openpyxl")
 
 
 def reset() -> None:

@@ -433,3 +433,15 @@ def test_mistake_explanations_point_at_the_fix():
     assert "higher_is_better=False" in explanations["q5", "recency_backwards"]
     assert "first" in explanations["q6", "rules_last_match_wins"]
     assert ".normalize()" in explanations["q2", "time_of_day_kept"]
+
+
+def test_the_exercise_text_states_the_time_limit_of_q4():
+    import json
+    from pathlib import Path
+
+    notebook = Path(__file__).resolve().parents[2] / "solutions" / "02_rfm.ipynb"
+    cells = json.loads(notebook.read_text("utf-8"))["cells"]
+    text = next(
+        "".join(c["source"]) for c in cells if "**Exercise 4 (q4).**" in "".join(c["source"])
+    )
+    assert ex.q4.time_limit_text("en") in text
