@@ -299,7 +299,7 @@ def test_a_produce_that_modifies_expected_does_not_corrupt_the_reference(demo_wo
         id="demo.qx",
         var="rfm",
         title=TITLE,
-        reference=q1._reference,
+        reference=lambda: demo.rfm_table(demo.completed_orders()),
         compare=q1.spec,
         mistakes=[Mistake("off_by_one", en="One more.", zh="多一。", produce=produce)],
     )

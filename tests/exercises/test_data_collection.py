@@ -22,19 +22,24 @@ from coursekit.exercises import data_collection as ex
 from coursekit.methods import data_collection as dc
 
 
-def test_the_trainee_routes_without_a_skipped_step_give_the_reference(course_world):
-    pd.testing.assert_series_equal(ex._completed_by_hand(), ex.q9.expected())
-    pd.testing.assert_frame_equal(ex._tags_by_hand(), ex.q10.expected())
-    pd.testing.assert_series_equal(
-        ex._member_map_by_hand(), ex.q8.expected(), check_names=False, check_index_type=False
-    )
-    assert ex._count_receipts() == ex.q6.expected()
-    kept = ex._online_kept(repeats=False, tests=False).reset_index(drop=True)
-    pd.testing.assert_frame_equal(kept, ex.q5.expected().reset_index(drop=True), check_dtype=False)
-    # and our normalizer agrees with the answer key
-    crm = ex._crm_export()
-    normalized = dc.normalize_phone(crm["手机号"], ex._country())
+def raw(name: str):
+    return course.data_dir() / "raw" / name
+
+
+def country() -> str:
+    return dc.country_of(dc.world_parameters(course.data_dir())["timezone"])
+
+
+def test_the_reference_methods_reproduce_what_the_checks_expect(course_world):
+    """The course's own methods (what hints point to) agree with the answer key."""
+    crm = dc.read_crm_export(raw("crm_members.xlsx"))
+    normalized = dc.normalize_phone(crm["手机号"], country())
     pd.testing.assert_series_equal(normalized, ex.q3.expected(), check_names=False)
+    tz = dc.world_parameters(course.data_dir())["timezone"]
+    online = dc.read_online_orders(raw("online_orders.jsonl"), tz)[0]
+    clean = dc.clean_online_orders(online)[["order_no", "order_ts"]]
+    assert ex.q5.check(clean).passed and ex.q4.check(online).passed
+    assert ex.q10.check(dc.customer_tags(course.load("customers"), course.load("orders"))).passed
 
 
 @pytest.mark.parametrize(
@@ -72,9 +77,9 @@ def test_online_orders_read_with_pandas_defaults_are_utc(course_world):
 
 
 def test_phone_mistakes_are_told_apart(course_world):
-    typed = ex._crm_export()["手机号"]
+    typed = dc.read_crm_export(raw("crm_members.xlsx"))["手机号"]
     assert ex.q3.check(typed).mistake == "country_code_kept"  # nothing done at all
-    code = dc.COUNTRY_CODE[ex._country()]
+    code = dc.COUNTRY_CODE[country()]
     digits = typed.str.replace(r"\D", "", regex=True)
     no_code = digits.str.slice(len(code)).where(digits.str.len() > 11 - (code == "1"), digits)
     dashes = no_code.str.slice(0, 3) + "-" + no_code.str.slice(3)
@@ -106,12 +111,17 @@ def test_feedback_in_chinese_names_the_mistake(course_world):
 
 
 def test_raw_exports_are_read_once_per_world(course_world, monkeypatch):
-    ex.q6.expected()
+    ex.q2.expected()
     calls = []
-    monkeypatch.setattr(dc, "read_pos_export", lambda *a: calls.append(a) or pd.DataFrame())
+
+    def read_again(*args):
+        calls.append(args)
+        raise AssertionError("the POS export was read again")  # never cached: a raise
+
+    monkeypatch.setattr(dc, "read_pos_export", read_again)
     course.setup(data=course.data_dir(), quiet=True)  # the same world again
     assert ex.q6.check(ex.q6.expected()).passed
-    assert ex._pos_export() is not None and not calls
+    assert ex.q2.check(ex.q2.expected()).passed and not calls
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,7 +149,7 @@ def test_q2_compares_exactly_the_identifier_columns_its_text_names():
 
 def test_online_orders_sorted_by_time_are_told_the_row_order(course_world):
     online = ex.q4.expected()
-    feedback = ex.q4.check(online.sort_values("order_ts"))  # ties swap: a new order
+    feedback = ex.q4.check(online.sort_values("order_ts", ascending=False))  # latest first
     assert feedback.status == "incorrect"
     assert "different order" in feedback.message
     assert "values differ" not in feedback.message

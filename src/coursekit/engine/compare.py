@@ -1063,6 +1063,11 @@ def _comparable(expected: pd.Series, answer: pd.Series, strict: bool):
     else:
         differs = e_kind != a_kind and not _kind_missing_only(answer)
     finding = {"expected": str(expected.dtype), "given": str(answer.dtype)} if differs else None
+    if e_kind != a_kind and e_kind in ("number", "text", "datetime") and _kind_missing_only(answer):
+        # An all-missing column: compare it in the reference's form, at numpy speed, rather
+        # than both as Python objects (seconds on an export of 100,000 rows).
+        expected_form = _comparable(expected, expected, strict)[1]
+        return finding, expected_form, _missing_like(expected_form)
     if e_kind == a_kind == "number":
         return finding, _as_float(expected), _as_float(answer)
     if e_kind == a_kind == "datetime":
@@ -1100,6 +1105,13 @@ def _common_codes(expected: pd.Series, answer: pd.Series):
         ).where(s.notna().to_numpy())
         for s in (expected, answer)
     )
+
+
+def _missing_like(series: pd.Series) -> pd.Series:
+    """A column of the same length and dtype holding only missing values."""
+    if series.dtype == "float64":
+        return pd.Series(np.full(len(series), np.nan))
+    return pd.Series(pd.array([None] * len(series), dtype=series.dtype))
 
 
 def _kind_missing_only(series: pd.Series) -> bool:

@@ -49,7 +49,7 @@ from coursekit.engine import (
 )
 from coursekit.engine.recognize import frame_column
 from coursekit.methods import data_collection as dc
-from coursekit.methods.common import completed_orders, snapshot_date
+from coursekit.methods.common import COMPLETED, completed_orders, snapshot_date
 
 __all__ = ["NOTEBOOK", "PROBLEMS", "____", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8",
            "q9", "q10"]  # fmt: skip
@@ -1082,7 +1082,7 @@ def _completed_by_hand(
     lines = _group_buy()
     if not tests:
         lines = lines[~dc.is_test_group(lines)]
-    kept = {"completed"} | ({"returned"} if returns else set())
+    kept = {COMPLETED} | ({"returned"} if returns else set())
     kept |= {"cancelled"} if cancellations else set()
     counts["group_buy"] = int(lines["status"].isin(kept).sum())
     return _per_channel(counts)
@@ -1194,7 +1194,7 @@ q9 = ValueProblem(
 
 def _tags_by_hand(
     *,
-    statuses: tuple[str, ...] | None = ("completed",),
+    statuses: tuple[str, ...] | None = (COMPLETED,),
     online: tuple[str, ...] = dc.ONLINE_CHANNELS,
     every_customer: bool = True,
 ) -> pd.DataFrame:

@@ -351,7 +351,7 @@ def parse_group_buy(path: str | Path) -> pd.DataFrame:
                         "unit_price": price,
                         "quantity_text": m["qty"],
                         "status": "cancelled" if "取消" in mark
-                        else "returned" if "退" in mark else "completed",
+                        else "returned" if "退" in mark else COMPLETED,
                     }
                 )  # fmt: skip
     out = pd.DataFrame(rows)
@@ -612,7 +612,7 @@ def _integrate_pos(raw_dir, products, store_id, by_card):
             "store_id": store_id.loc[head["store_code"]].to_numpy(),
             "channel": "store",
             "order_ts": head["ts"],
-            "status": np.where(head["receipt_no"].isin(returned), "returned", "completed"),
+            "status": np.where(head["receipt_no"].isin(returned), "returned", COMPLETED),
             "gross_amount": sales.groupby("receipt_no", sort=False)["amount"].sum().round(2)
             .loc[head["receipt_no"]].to_numpy(),
             "discount_amount": head["order_discount"],
@@ -647,7 +647,7 @@ def _integrate_online(raw_dir, products, store_id, by_phone, timezone, country):
     orders["customer_id"] = by_phone.reindex(phone).to_numpy()
     unmatched = orders["customer_id"].isna()
     orders = orders[~unmatched]
-    status = {"FINISHED": "completed", "REFUNDED": "returned", "CANCELLED": "cancelled"}
+    status = {"FINISHED": COMPLETED, "REFUNDED": "returned", "CANCELLED": "cancelled"}
     channel = {"APP": "app", "MINI_PROGRAM": "mini_program"}
     out = pd.DataFrame(
         {
