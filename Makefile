@@ -119,12 +119,16 @@ CHROMIUM := /usr/bin/chromium
 browser-test: $(TEST_STAMP)
 	@test -x $(CHROMIUM) || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || \
-	      { echo "make browser-test: apt-get install -y chromium failed" >&2; exit 1; }; \
+	    (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 && \
+	      test -x $(CHROMIUM) || \
+	      { echo "make browser-test: apt-get install -y chromium did not give $(CHROMIUM)" >&2; exit 1; }; \
 	  else \
 	    echo "make browser-test: $(CHROMIUM) is missing; install it as root: apt-get install -y chromium" >&2; \
 	    exit 1; \
 	  fi; }
+	@# A Chinese font, so that the screenshot shows the Chinese text (best effort, as root).
+	@fc-list :lang=zh 2>/dev/null | grep -q . || [ "$$(id -u)" != 0 ] || \
+	  apt-get install -y -qq fonts-wqy-zenhei >/dev/null 2>&1 || true
 	@COURSEKIT_BROWSER=$(CHROMIUM) $(call pytest_or_fail,tests/browser -p no:randomly -n 0)
 
 bench: $(TEST_STAMP)

@@ -31,6 +31,18 @@ def _modules() -> list[str]:
     return registry.module_names()
 
 
+_problem_ids: set[str] = set()
+
+
+def _is_course_problem(problem_id: str) -> bool:
+    """True for problems of the course (not the engine tests' demo module)."""
+    if not _problem_ids:
+        from coursekit.engine import registry
+
+        _problem_ids.update(p.id for p in registry.all_problems())
+    return problem_id in _problem_ids
+
+
 def pytest_sessionstart(session) -> None:
     _started[0] = time.monotonic()
 
@@ -39,7 +51,7 @@ def pytest_runtest_logreport(report) -> None:
     # In an xdist run the controller receives every worker's reports here.
     nodeid = report.nodeid
     problem = re.search(r"\b([a-z][a-z0-9_]*\.q\d+)\b", nodeid)
-    if problem:
+    if problem and _is_course_problem(problem.group(1)):
         _costs["problem"][problem.group(1)] += report.duration
         return
     for module in _modules():

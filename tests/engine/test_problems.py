@@ -470,7 +470,8 @@ def test_exit_and_crashes_in_the_trainees_function_are_feedback(demo_world):
 
 
 def test_handed_out_cases_are_copies(demo_world):
-    q8.cases()[0].args[0]["status"] = "vandalised"
+    handed_out = q8.cases()[0].args[0]
+    handed_out["status"] = "vandalised"
     assert (q8.cases()[0].args[0]["status"] != "vandalised").all()
     assert q8.check(demo.completed_only).passed
 
