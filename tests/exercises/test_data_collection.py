@@ -181,3 +181,29 @@ def test_the_fast_order_reader_gives_the_same_orders(course_world):
     fast, no_items = dc.read_online_orders(path, tz, items=False)
     pd.testing.assert_frame_equal(fast, full)
     assert no_items is None and len(items) > len(full)
+
+
+@pytest.mark.parametrize(
+    ("damage", "problem", "says"),
+    [
+        ("delete", ex.q2, "raw/pos_transactions.csv is missing"),
+        ("truncate", ex.q3, "raw/crm_members.xlsx cannot be read"),
+    ],
+)
+def test_a_damaged_raw_export_is_a_data_message(tmp_path, small_world_dir, damage, problem, says):
+    """It used to be "Something went wrong inside the checker ... not your fault"."""
+    import shutil
+
+    world = tmp_path / "world"
+    shutil.copytree(small_world_dir, world)
+    name = says.split()[0]
+    if damage == "delete":
+        (world / name).unlink()
+    else:
+        data = (world / name).read_bytes()
+        (world / name).write_bytes(data[: len(data) // 2])
+    course.setup(data=world, quiet=True)
+    feedback = problem.check(0)
+    assert feedback.status == "error" and feedback.details["reason"] == "data_error"
+    assert says in feedback.message and "coursekit data verify" in feedback.message
+    assert "not your fault" not in feedback.message

@@ -48,6 +48,7 @@ from coursekit.engine import (
     per_world,
 )
 from coursekit.engine.recognize import frame_column
+from coursekit.errors import CourseDataError
 from coursekit.methods import data_collection as dc
 from coursekit.methods.common import COMPLETED, completed_orders, snapshot_date
 
@@ -73,6 +74,24 @@ def _raw_path(name: str):
     return course.data_dir() / "raw" / name
 
 
+def _read_raw(name: str, reader: Callable[[Any], Any], *args: Any) -> Any:
+    """``reader(raw/name, *args)``; a missing or damaged export is a CourseDataError naming
+    the file, which the check shows as a data problem, not as the trainee's or ours."""
+    path = _raw_path(name)
+    verify = f"run `coursekit data verify {course.data_dir()}`"
+    if not path.is_file():
+        raise CourseDataError(f"the course data is damaged: raw/{name} is missing; {verify}")
+    try:
+        return reader(path, *args)
+    except CourseDataError:
+        raise
+    except Exception as exc:
+        raise CourseDataError(
+            f"the course data is damaged: raw/{name} cannot be read ({type(exc).__name__}); "
+            f"{verify}"
+        ) from exc
+
+
 @per_world
 def _params() -> dict:
     return dc.world_parameters(course.data_dir())
@@ -92,7 +111,7 @@ def _last_year() -> int:
 
 @per_world
 def _pos_export() -> pd.DataFrame:
-    return dc.read_pos_export(_raw_path("pos_transactions.csv"))
+    return _read_raw("pos_transactions.csv", dc.read_pos_export)
 
 
 @per_world
@@ -102,22 +121,27 @@ def _pos() -> pd.DataFrame:
 
 @per_world
 def _crm_export() -> pd.DataFrame:
-    return dc.read_crm_export(_raw_path("crm_members.xlsx"))
+    return _read_raw("crm_members.xlsx", dc.read_crm_export)
 
 
 @per_world
 def _online() -> pd.DataFrame:
-    return dc.read_online_orders(_raw_path("online_orders.jsonl"), _timezone(), items=False)[0]
+    orders, _ = _read_raw("online_orders.jsonl", _online_orders, _timezone())
+    return orders
+
+
+def _online_orders(path, timezone: str):
+    return dc.read_online_orders(path, timezone, items=False)
 
 
 @per_world
 def _group_buy() -> pd.DataFrame:
-    return dc.parse_group_buy(_raw_path("group_buy_chains.txt"))
+    return _read_raw("group_buy_chains.txt", dc.parse_group_buy)
 
 
 @per_world
 def _identity_key() -> pd.DataFrame:
-    return dc.read_identity_key(_raw_path("identity_key.csv"))
+    return _read_raw("identity_key.csv", dc.read_identity_key)
 
 
 @per_world
