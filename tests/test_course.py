@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from coursekit import course
+from coursekit import course, state
 from coursekit.course import CourseDataError, CourseNotSetUp
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,7 +94,7 @@ def test_a_mistyped_language_variable_falls_back_to_english(monkeypatch):
 
 
 def test_every_setup_message_exists_in_both_languages():
-    for source in course._SOURCES.values():
+    for source in state._SOURCES.values():
         assert source["en"] and source["zh"]
     info = course.DataInfo(Path("/x"), "env", 1, 10, "f")
     assert info.describe("en") != info.describe("zh")
@@ -144,3 +144,37 @@ def test_importing_the_package_does_no_io(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
     assert not (tmp_path / "c").exists()
+
+
+def test_the_engine_depends_on_the_course_state_not_on_the_facade():
+    """No import cycle: the engine reads coursekit.state; coursekit.course sits on top."""
+    code = (
+        "import sys\n"
+        "import coursekit.engine, coursekit.engine.problems, coursekit.engine.progress\n"
+        "import coursekit.engine.attempts, coursekit.engine.sandbox, coursekit.engine.registry\n"
+        "assert 'coursekit.course' not in sys.modules, 'the engine imported the facade'\n"
+        "import coursekit.synth.io\n"
+        "assert 'coursekit.course' not in sys.modules, 'synth.io imported the facade'\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
+def test_the_facade_keeps_every_public_name():
+    for name in ("setup", "load", "progress", "info", "lang", "reset", "set_lang", "is_set_up",
+                 "data_dir", "stale_reason", "generation", "DataInfo", "CourseDataError",
+                 "CourseNotSetUp", "find_datasets_dir"):  # fmt: skip
+        assert hasattr(course, name), name
+    assert course.load is state.load and course.lang is state.lang
+
+
+def test_trainees_read_excel_without_a_notice_about_engines(tmp_path):
+    """The checks read Excel with calamine; a trainee's pd.read_excel stays quiet."""
+    import warnings
+
+    course.setup(data=DATASETS, quiet=True)
+    assert pd.get_option("io.excel.xlsx.reader") == "openpyxl"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        crm = pd.read_excel(DATASETS / "raw" / "crm_members.xlsx", nrows=3)
+    assert len(crm) == 3

@@ -1,7 +1,11 @@
-"""Which course data is in use, and in which language.
+"""The notebook-facing facade: ``course.setup()``, ``course.load()``, ``course.progress()``.
 
 A notebook calls ``course.setup()`` once; checks and worked examples then read tables with
 ``course.load("orders")``. Nothing here touches the disk until ``setup()`` is called.
+
+The state itself (the data in use, its tables, the language) lives in
+:mod:`coursekit.state`, which the exercise engine reads; this module chooses the data,
+prints what it chose, and re-exports the state's functions under their public names.
 
 Data is found in this order:
 
@@ -17,108 +21,48 @@ Data is found in this order:
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from coursekit import state
 from coursekit.errors import CourseDataError, CourseNotSetUp
+from coursekit.state import (
+    LANGS,
+    DataInfo,
+    data_dir,
+    generation,
+    info,
+    is_set_up,
+    lang,
+    load,
+    set_lang,
+    stale_reason,
+)
 
-LANGS = ("en", "zh")
+__all__ = [
+    "LANGS",
+    "CourseDataError",
+    "CourseNotSetUp",
+    "DataInfo",
+    "data_dir",
+    "find_datasets_dir",
+    "generation",
+    "info",
+    "is_set_up",
+    "lang",
+    "load",
+    "progress",
+    "reset",
+    "set_lang",
+    "setup",
+    "stale_reason",
+]
+
 DEFAULT_SEED = 2026
 DEFAULT_CUSTOMERS = 5000
-
-
-@dataclass(frozen=True)
-class DataInfo:
-    """What data is in use: where it came from and which world it is."""
-
-    path: Path | None
-    source: str
-    seed: int | None
-    n_customers: int | None
-    fingerprint: str
-    locale: str | None = None
-
-    def __repr__(self) -> str:
-        # Short, for a notebook cell that ends with course.setup(): the line it printed
-        # already says where the data is.
-        return f"DataInfo(seed={self.seed}, customers={self.n_customers}, source={self.source!r})"
-
-    def describe(self, lang: str = "en") -> str:
-        n = f"{self.n_customers:,}" if self.n_customers is not None else "?"
-        where = str(self.path) if self.path is not None else _MEMORY[lang]
-        if lang == "zh":
-            return (
-                f"coursekit：使用数据 seed={self.seed}，{n} 位客户，来自 {where}"
-                f"（{_SOURCES[self.source]['zh']}）；语言：中文"
-            )
-        return (
-            f"coursekit: using data seed={self.seed}, {n} customers from {where} "
-            f"({_SOURCES[self.source]['en']}); language: English"
-        )
-
-
-_MEMORY = {"en": "memory", "zh": "内存"}
-_SOURCES = {
-    "argument": {"en": "given to setup()", "zh": "setup() 参数指定"},
-    "env": {"en": "COURSEKIT_DATA", "zh": "环境变量 COURSEKIT_DATA"},
-    "datasets": {"en": "nearest datasets/ folder", "zh": "最近的 datasets/ 目录"},
-    "cache": {"en": "default world in the user cache", "zh": "用户缓存中的默认数据"},
-    "memory": {"en": "in-memory tables", "zh": "内存中的数据表"},
-}
-
-
-@dataclass
-class _State:
-    info: DataInfo | None = None
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    memory: Mapping[str, pd.DataFrame] | None = None
-    lang: str | None = None
-    generation: int = 0  # bumps on every setup(); lets caches notice a new world
-
-
-_state = _State()
-
-
-# ---------------------------------------------------------------------------- language
-
-
-def lang() -> str:
-    """The feedback language: set by ``setup(lang=...)``, else ``COURSEKIT_LANG``, else English."""
-    if _state.lang is not None:
-        return _state.lang
-    env = os.environ.get("COURSEKIT_LANG", "").strip().lower()
-    if not env:
-        return "en"
-    try:
-        return _normalize_lang(env)
-    except ValueError:
-        # A typo in the environment must not break every check: say so, use English.
-        warnings.warn(
-            f"COURSEKIT_LANG={env!r} is not a known language (en, zh); using English",
-            stacklevel=2,
-        )
-        return "en"
-
-
-def set_lang(value: str) -> str:
-    """Switch the feedback language for this kernel ("en" or "zh")."""
-    _state.lang = _normalize_lang(value)
-    return _state.lang
-
-
-def _normalize_lang(value: str) -> str:
-    v = str(value).strip().lower().replace("_", "-")
-    if v in ("zh", "zh-cn", "zh-hans", "cn", "chinese", "中文"):
-        return "zh"
-    if v in ("en", "en-us", "en-gb", "english"):
-        return "en"
-    raise ValueError(f"unknown language {value!r}; use 'en' or 'zh'")
-
 
 # ---------------------------------------------------------------------------- setup
 
@@ -142,79 +86,32 @@ def setup(
     """
     if lang is not None:
         set_lang(lang)
-    info, memory = _resolve(data)
-    _state.info = info
-    _state.memory = memory
-    _state.tables = {}
-    _state.generation += 1
+    info_, memory = _resolve(data)
+    state.activate(info_, memory)
+    _keep_excel_engine()
     if not quiet:
-        print(info.describe(globals()["lang"]()))
-    return info
+        print(info_.describe(state.lang()))
+    return info_
+
+
+def _keep_excel_engine() -> None:
+    """Trainees' ``pd.read_excel`` keeps pandas' current engine (openpyxl).
+
+    The checks read Excel exports with the faster calamine engine; with it installed,
+    pandas would otherwise add a notice to every trainee's read that its default engine
+    will change. Choosing the engine explicitly is what that notice asks for.
+    """
+    if pd.get_option("io.excel.xlsx.reader") == "auto":
+        pd.set_option("io.excel.xlsx.reader", "openpyxl")
 
 
 def reset() -> None:
-    """Forget the data in use and the language (as a fresh kernel would)."""
-    _state.info = None
-    _state.memory = None
-    _state.tables = {}
-    _state.lang = None
-    _state.generation += 1
+    """Forget the data in use and the language (as a fresh kernel would).
 
-
-def is_set_up() -> bool:
-    return _state.info is not None
-
-
-def info() -> DataInfo:
-    """The data in use; raises ``CourseNotSetUp`` before ``setup()``."""
-    if _state.info is None:
-        raise CourseNotSetUp("course.setup() has not been run in this kernel")
-    return _state.info
-
-
-def generation() -> int:
-    """A counter that changes whenever the data in use changes (for caches)."""
-    return _state.generation
-
-
-def load(name: str) -> pd.DataFrame:
-    """A fresh copy of one table of the data in use, e.g. ``course.load("orders")``.
-
-    Copies are cheap next to a trainee accidentally modifying the cached table.
+    Tables and references already computed stay cached per world, so setting the same
+    data up again is instant; a changed data directory is a different world.
     """
-    data = info()
-    if name not in _state.tables:
-        if _state.memory is not None:
-            if name not in _state.memory:
-                raise CourseDataError(f"no table {name!r} in the in-memory data")
-            _state.tables[name] = _state.memory[name]
-        else:
-            from coursekit.synth.io import read_table
-
-            _state.tables[name] = read_table(data.path, name)
-    return _state.tables[name].copy()
-
-
-def data_dir() -> Path:
-    """The directory of the data in use (raw exports live under ``raw/``)."""
-    data = info()
-    if data.path is None:
-        raise CourseDataError("the data in use is in memory and has no directory")
-    return data.path
-
-
-def stale_reason() -> str | None:
-    """Why the kernel's view of the data may be out of date, or None.
-
-    The data directory's MANIFEST is fingerprinted at setup; if the files were
-    regenerated since, answers computed before no longer match the data on disk.
-    """
-    data = _state.info
-    if data is None or data.path is None:
-        return None
-    from coursekit.synth.io import stale_reason as dataset_stale_reason
-
-    return dataset_stale_reason(data.path, data.fingerprint)  # CourseDataError: gone, damaged
+    state.clear()
 
 
 def progress(module: str | None = None):
@@ -275,7 +172,7 @@ def _memory_info(data) -> tuple[DataInfo, Mapping[str, pd.DataFrame]]:
     params = getattr(data, "params", {}) or {}
     customers = tables.get("customers")
     n = params.get("n_customers", None if customers is None else len(customers))
-    fingerprint = f"memory-{id(tables)}-{_state.generation + 1}"
+    fingerprint = f"memory-{id(tables)}-{state.generation() + 1}"
     info_ = DataInfo(
         path=None,
         source="memory",

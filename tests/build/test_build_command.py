@@ -81,6 +81,7 @@ def test_check_passes_after_build(course_dirs, make_nb, write_nb, capsys):
 
 def test_build_leaves_extra_notebooks_alone_and_says_so(course_dirs, make_nb, write_nb, capsys):
     solutions, notebooks = course_dirs
+    write_nb(solutions / "02_rfm.ipynb", make_nb(EXERCISE))
     write_nb(notebooks / "09_retired.ipynb", make_nb(EXERCISE))
     assert build_command(solutions, notebooks) == 0
     assert (notebooks / "09_retired.ipynb").exists()
@@ -88,13 +89,21 @@ def test_build_leaves_extra_notebooks_alone_and_says_so(course_dirs, make_nb, wr
 
 
 @pytest.mark.parametrize("layout", ["both absent", "both empty"])
-def test_an_empty_course_is_in_sync(tmp_path, layout):
+@pytest.mark.parametrize("check", [True, False])
+def test_no_solution_notebooks_is_an_error_not_an_empty_success(tmp_path, layout, check, capsys):
+    """A mistyped --solutions must not report "in sync (0 notebooks)" or "0 written"."""
     solutions, notebooks = tmp_path / "solutions", tmp_path / "notebooks"
     if layout == "both empty":
         solutions.mkdir()
         notebooks.mkdir()
-    assert build_command(solutions, notebooks, check=True) == 0
-    assert build_command(solutions, notebooks) == 0
+    args = ["build", "--solutions", str(solutions), "--notebooks", str(notebooks)]
+    assert main([*args, "--check"] if check else args) == 2
+    err = capsys.readouterr().err
+    assert (
+        err == f"coursekit: error: no solution notebooks found at {solutions} "
+        "(expected [0-9][0-9]_*.ipynb)\n"
+    )
+    assert not notebooks.exists() or not any(notebooks.iterdir())
 
 
 def test_one_bad_notebook_means_nothing_is_written(course_dirs, make_nb, write_nb):

@@ -179,7 +179,7 @@ def test_notebooks_are_chosen_by_name_file_or_number(name):
     assert _select(sources, [name]) == [sources[1]]
 
 
-@pytest.mark.parametrize("timeout", ["soon", "0"])
+@pytest.mark.parametrize("timeout", ["soon", "0", "-3", "nan", "inf", "-inf"])
 def test_bad_names_and_timeouts_are_usage_errors(tmp_path, timeout):
     with pytest.raises(UsageError, match="no solution notebook matches '07'"):
         _select([Path("solutions/02_rfm.ipynb")], ["07"])
@@ -204,3 +204,35 @@ def test_nbval_passes_stored_outputs_and_catches_real_changes(course, nbval_opts
 def test_student_notebooks_run_top_to_bottom(course, nbval_opts):
     outcomes, log = run_nbval(["--nbval-lax", *nbval_opts], course / "notebooks")
     assert len(outcomes) == 8 and set(outcomes.values()) == {"PASSED"}, log
+
+
+@pytest.mark.parametrize("timeout", ["nan", "inf"])
+def test_a_timeout_that_is_not_a_finite_number_is_one_line_exit_2(tmp_path, timeout, capsys):
+    """These used to end in a TraitError traceback from nbclient."""
+    from coursekit.cli import main
+
+    solutions = tmp_path / "solutions"
+    solutions.mkdir()
+    assert main(["build", "--execute", "--timeout", timeout, "--solutions", str(solutions)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("coursekit: error: --timeout must be")
+
+
+def test_run_notebook_reports_a_failing_cell_without_raising(tmp_path):
+    """The executor a grader reuses: every notebook is accounted for, none raises."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from coursekit.build import run_notebook
+
+    nb = new_notebook(cells=[new_code_cell("x = 1"), new_code_cell("{}['missing']")])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    result = run_notebook(nb, tmp_path, "submission.ipynb", timeout=60)
+    assert not result.ok and result.status == "raised"
+    assert result.cell.index == 1 and "KeyError" in result.detail
+    assert result.message().startswith("submission.ipynb, cell 1")
+    good = run_notebook(new_notebook(cells=[new_code_cell("print(6 * 7)")]), tmp_path, "ok")
+    assert good.ok and good.notebook.cells[0].outputs[0].text == "42\n"

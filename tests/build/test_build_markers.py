@@ -177,3 +177,42 @@ def test_a_student_version_that_no_longer_compiles_is_an_error(make_nb):
 def test_cells_with_ipython_syntax_still_build(make_nb):
     source = "%matplotlib inline\nrows = !wc -l data.csv  # SOLUTION\n%time x = 1"
     assert student_source(make_nb, source) == "%matplotlib inline\nrows = ____\n%time x = 1"
+
+
+# ---------------------------------------------------------------------------- unicode
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("rfm = build(orders)  # ＳＯＬＵＴＩＯＮ", "rfm = ____"),  # full-width letters
+        ("rfm = build(orders)  ＃ SOLUTION", "rfm = ____"),  # a full-width number sign
+        (
+            "# ＢＥＧＩＮ ＳＯＬＵＴＩＯＮ\nrfm = build(orders)\n# ＥＮＤ ＳＯＬＵＴＩＯＮ",
+            "# YOUR CODE HERE",
+        ),
+        ("rfm = build(orders)  # SOLU\u200bTION", "rfm = ____"),  # a zero-width space
+    ],
+)
+def test_markers_typed_with_a_chinese_input_method_are_markers(make_nb, source, expected):
+    """These used to pass through: the answer line ended up in the student notebook."""
+    assert student_source(make_nb, source) == expected
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "rfm = build(orders)  # ＳＯＬＵＴＩＯＮＳ",
+        "# ＢＥＧＩＮ ＳＯＬＵＴＩＯＮ\nrfm = build(orders)",
+        "rfm = build(orders)\n# ＥＮＤ ＳＯＬＵＴＩＯＮ",
+        "# ＢＥＧＩＮＳＯＬＵＴＩＯＮ\nrfm = build(orders)\n# END SOLUTION",
+    ],
+)
+def test_full_width_near_misses_are_errors(make_nb, source):
+    with pytest.raises(UsageError, match=r"02_rfm.ipynb, cell 0"):
+        student_source(make_nb, source)
+
+
+def test_a_full_width_marker_in_markdown_is_an_error(make_nb):
+    with pytest.raises(UsageError, match="solution marker in a markdown cell"):
+        build_notebook(make_nb(("markdown", "answer = 42  # ＳＯＬＵＴＩＯＮ")), NAME)

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import coursekit.build as build
+import coursekit.build.student as student
 from coursekit.build import build_notebook, find_leaks, notebook_text, read_notebook
 from coursekit.errors import UsageError
 
@@ -120,7 +120,7 @@ def test_markdown_attachments_survive(make_nb):
 
 def test_a_transformer_that_lets_a_solution_through_is_caught(make_nb, monkeypatch):
     # Simulate a marker-parsing bug: the block survives into the student notebook.
-    monkeypatch.setattr(build, "_student_code", lambda source, ref: source)
+    monkeypatch.setattr(student, "_student_code", lambda source, ref: source)
     nb = make_nb(("code", "# BEGIN SOLUTION\nrfm = build_rfm(orders)\n# END SOLUTION"))
     with pytest.raises(UsageError, match=r"02_rfm.ipynb: solution line .* would appear in cell 0"):
         build_notebook(nb, NAME)
@@ -137,7 +137,7 @@ def test_a_line_hidden_in_one_place_and_shown_in_another_is_a_leak(make_nb):
 
 def test_a_solution_cell_that_survives_is_caught(make_nb, monkeypatch):
     # Simulate a tag-handling bug: the model answer is not dropped.
-    monkeypatch.setattr(build, "_tags", lambda cell: [])
+    monkeypatch.setattr(student, "_tags", lambda cell: [])
     nb = make_nb(("markdown", "Exercise"), ("markdown", "Target the 潜力 tier.", ["solution"]))
     with pytest.raises(
         UsageError, match=r"<the cell 'c1' tagged 'solution'>. would appear in cell 1"

@@ -8,6 +8,7 @@ import pytest
 
 from coursekit.engine.compare import (
     FrameSpec,
+    OneOfSpec,
     ScalarSpec,
     SeriesSpec,
     SetSpec,
@@ -83,7 +84,8 @@ def test_scalar_verdicts(expected, answer, spec, equal):
 
 def test_a_wrong_number_says_higher_or_lower_without_revealing_the_answer():
     high = compare(100.0, 120.5)
-    assert kinds(high) == ["number_high"] and finding(high, "number_high") == {"given": "120.5"}
+    assert kinds(high) == ["number_high"]
+    assert finding(high, "number_high") == {"given": "120.5", "by": "less than 50 %"}
     assert "100" not in high.lines()[0]
     assert kinds(compare(100.0, 80)) == ["number_low"]
     assert kinds(compare(100.0, float("nan"))) == ["value"]
@@ -96,7 +98,11 @@ def test_a_series_where_a_single_value_is_expected_is_named():
 
 def test_wrong_type_names_what_was_expected():
     result = compare(3.0, "3.0")
-    assert finding(result, "type") == {"expected": "a number", "given": "str"}
+    assert finding(result, "type_value") == {
+        "expected": "a number",
+        "given": "str",
+        "value": "'3.0'",
+    }
 
 
 def test_sequences_report_length_and_first_differing_item():
@@ -408,3 +414,83 @@ def test_formatting_survives_a_raising_repr():
 
     assert fmt_value(EvilText("x")) == "<EvilText>"
     assert fmt_value((EvilText("x"),)) == "<tuple>"
+
+
+# ---------------------------------------------------------- scalars say what differs
+
+
+@pytest.mark.parametrize(
+    ("expected", "answer", "cause"),
+    [
+        (0.25, 25.0, "times_100"),
+        (25.0, 0.25, "divided_100"),
+        (3.5, 3500.0, "times_1000"),
+        (12.0, -12.0, "sign_flipped"),
+        (365, 366, "off_by_one"),
+        (0.62813, 0.63, "rounded"),
+    ],
+)
+def test_a_wrong_number_names_a_likely_cause(expected, answer, cause):
+    result = compare(expected, answer)
+    assert kinds(result)[1:] == [cause]
+    assert result.lines()[1].startswith("- ")  # the cause is a sentence of its own
+
+
+def test_a_number_without_a_recognisable_cause_says_only_the_direction():
+    assert kinds(compare(0.6281, 0.7013)) == ["number_high"]
+
+
+def test_dates_say_the_type_the_time_zone_or_how_far_off():
+    day = pd.Timestamp("2026-01-01")
+    zoned = compare(day, day.tz_localize("Asia/Shanghai"))
+    assert kinds(zoned) == ["timezone_attached"]
+    assert "2026-01-01 00:00:00+08:00 carries a time zone (Asia/Shanghai)" in zoned.lines()[0]
+    assert finding(compare(day, day.to_period("D")), "type_value")["given"] == "Period"
+    assert finding(compare(day, "2026-01-01"), "type_value")["given"] == "str"
+    assert finding(compare(day, day.date()), "type_value")["given"] == "date"
+    assert finding(compare(day, day + pd.Timedelta(days=2)), "later")["by"] == "2 days 00:00:00"
+    assert kinds(compare(day, day - pd.Timedelta(hours=5))) == ["earlier"]
+    assert compare(day, day.to_pydatetime()).equal and compare(day, day.to_datetime64()).equal
+
+
+def test_none_and_containers_name_their_type_never_the_expected_one():
+    assert kinds(compare(pd.Timestamp("2026-01-01"), None)) == ["none_value"]
+    assert kinds(compare(3.0, None)) == ["none_value"]
+    for answer in ([1], {"a": 1}):
+        lines = compare(pd.Timestamp("2026-01-01"), answer).lines()
+        assert type(answer).__name__ in lines[0] and "is not the expected one" not in lines[0]
+
+
+def test_texts_differing_only_in_case_or_spaces_say_so():
+    assert kinds(compare("Champions", "champions", ScalarSpec())) == ["text_case"]
+    assert kinds(compare("At Risk", "AtRisk", ScalarSpec())) == ["text_spaces"]
+    assert kinds(compare("At Risk", "Lost", ScalarSpec())) == ["value"]
+
+
+def test_one_of_several_right_values():
+    spec = OneOfSpec(accepted=(0.6284,), atol=5e-5)
+    assert compare(0.6281, 0.62812, spec).equal and compare(0.6281, 0.6284, spec).equal
+    wrong = compare(0.6281, 0.6299, spec)
+    assert not wrong.equal and kinds(wrong) == ["number_high"]
+    assert not compare(0.6281, "0.6281", spec).equal
+
+
+def test_rows_only_in_another_order_are_reported_as_row_order():
+    frame = pd.DataFrame({"order_no": ["a", "b", "c"], "ts": [3, 1, 2]})
+    result = compare(frame, frame.sort_values("ts"), FrameSpec())
+    assert kinds(result) == ["row_order"]
+    changed = frame.sort_values("ts").assign(ts=[1, 2, 4])
+    assert "values" in kinds(compare(frame, changed, FrameSpec()))
+
+
+def test_categorical_columns_compare_by_value_whatever_their_categories():
+    expected = pd.DataFrame({"channel": pd.Categorical(["app", "store", None])})
+    other_categories = pd.DataFrame(
+        {"channel": pd.Categorical(["app", "store", None], categories=["store", "app", "x"])}
+    )
+    assert compare(expected, other_categories).equal
+    assert compare(expected, expected.astype({"channel": "str"})).equal
+    changed = pd.DataFrame({"channel": pd.Categorical(["app", "app", None])})
+    result = compare(expected, changed)
+    assert finding(result, "values") == {"column": "channel", "count": 1, "total": 3}
+    assert finding(result, "difference")["expected"] == "'store'"

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coursekit import course
+from coursekit import course, state
 from coursekit.engine import (
     AuthoringError,
     Case,
@@ -21,12 +21,14 @@ from coursekit.engine import (
     FunctionProblem,
     Mistake,
     Note,
+    OneOfSpec,
     OpenProblem,
     ValueProblem,
     ____,
     t,
 )
 from coursekit.engine.feedback import STATUSES
+from coursekit.errors import CourseDataError
 
 from . import demo_exercises as demo
 from .demo_exercises import make_orders, q1, q2, q3, q4, q5, q6, q7, q8
@@ -131,7 +133,7 @@ def test_course_not_set_up_raised_by_the_reference_gives_the_same_message(demo_w
 
 
 def test_a_stale_kernel_has_its_own_message(demo_world, monkeypatch):
-    monkeypatch.setattr(course, "stale_reason", lambda: "the data in /tmp/w changed")
+    monkeypatch.setattr(state, "stale_reason", lambda: "the data in /tmp/w changed")
     feedback = q2.check(1.0)
     assert feedback.status == "error"
     assert feedback.message == t("check.stale")
@@ -144,7 +146,7 @@ def test_a_failing_stale_check_does_not_block_the_check(demo_world, monkeypatch)
     def broken():
         raise OSError("gone")
 
-    monkeypatch.setattr(course, "stale_reason", broken)
+    monkeypatch.setattr(state, "stale_reason", broken)
     assert q2.check(q2.expected()).status == "correct"
 
 
@@ -153,6 +155,51 @@ def test_missing_data_is_a_data_error_not_the_trainees():
     feedback = q2.check(1.0)
     assert feedback.status == "error" and feedback.details["reason"] == "data_error"
     assert "not a problem with your answer" in feedback.message
+
+
+DAMAGED = (
+    "the course data is damaged: raw/pos_transactions.csv is missing; "
+    "run `coursekit data verify DIR`"
+)
+
+
+def _raise_damaged(*args):
+    raise CourseDataError(DAMAGED)
+
+
+@pytest.mark.parametrize("where", ["reference", "mistake target", "matches", "stale check"])
+def test_damaged_data_anywhere_in_a_check_is_the_data_message(where, demo_world, monkeypatch):
+    """A CourseDataError (as the data checks raise it, naming the file) is shown as such:
+    never "not your fault" (a checker bug) nor "restart the kernel"."""
+    mistakes = [Mistake("doubled", en="Twice.", zh="两次。", produce=lambda e: e * 2)]
+    if where == "mistake target":
+        mistakes = [Mistake("doubled", en="Twice.", zh="两次。", produce=_raise_damaged)]
+    if where == "matches":
+        mistakes = [
+            Mistake("odd", en="Odd.", zh="奇。", produce=lambda e: e + 1, matches=_raise_damaged)
+        ]
+    problem = ValueProblem(
+        id="demo.qdata",
+        var="total",
+        title=TITLE,
+        reference=_raise_damaged if where == "reference" else (lambda: 10.0),
+        mistakes=mistakes,
+    )
+    if where == "stale check":
+        monkeypatch.setattr(state, "stale_reason", _raise_damaged)
+    feedback = problem.check(3.0)
+    assert feedback.status == "error"
+    assert feedback.details == {"reason": "data_error", "exception": DAMAGED}
+    assert DAMAGED in feedback.message
+    assert "not your fault" not in feedback.message and "Restart" not in feedback.message
+
+
+def test_a_demonstration_check_records_no_attempt(demo_world):
+    path = os.environ["COURSEKIT_PROGRESS"]
+    assert q2.check(-1.0, record=False).status == "incorrect"
+    assert not os.path.exists(path)
+    q2.check(-1.0)
+    assert os.path.exists(path)
 
 
 def test_a_bug_in_the_checker_is_an_error_that_is_not_the_trainees_fault(demo_world):
@@ -252,7 +299,7 @@ def test_a_produce_that_modifies_expected_does_not_corrupt_the_reference(demo_wo
         id="demo.qx",
         var="rfm",
         title=TITLE,
-        reference=q1._reference,
+        reference=lambda: demo.rfm_table(demo.completed_orders()),
         compare=q1.spec,
         mistakes=[Mistake("off_by_one", en="One more.", zh="多一。", produce=produce)],
     )
@@ -347,6 +394,114 @@ def test_an_endless_loop_times_out_once(demo_world):
     assert feedback.status == "incorrect"
     assert "did not finish within 0.5 s (an endless loop?)" in feedback.message
     assert elapsed < 3  # one time limit, not one per case and per mistake
+
+
+def sized_problem(time_limit=0.3, time_per_1000=0.2):
+    """A function problem with a small and a large case (10 and 5,000 values)."""
+    return FunctionProblem(
+        id="demo.qsize",
+        var="total",
+        title=TITLE,
+        reference=lambda values: float(values.sum()),
+        cases=[
+            Case((pd.Series(range(10)),), label="small"),
+            Case((pd.Series(range(5000)),), label="large"),
+        ],
+        time_limit=time_limit,
+        time_per_1000=time_per_1000,
+        slow_hint={"en": "Use values.sum().", "zh": "用 values.sum()。"},
+    )
+
+
+def test_the_time_limit_scales_with_the_size_of_the_case():
+    problem = sized_problem()
+    small, large = problem.cases()
+    assert problem.case_limit(small) == pytest.approx(0.302)
+    assert problem.case_limit(large) == pytest.approx(1.3)
+    assert problem.time_limit_text("en") == (
+        "each test case may take 0.3 s, plus 0.2 s for every 1,000 values in its input"
+    )
+    assert "每 1,000 个值再加 0.2 秒" in problem.time_limit_text("zh")
+
+
+def test_too_slow_and_endless_are_different_messages(demo_world):
+    problem = sized_problem()
+
+    def slow_on_large(values):
+        if len(values) > 100:
+            time.sleep(5)
+        return float(values.sum())
+
+    slow = problem.check(slow_on_large)
+    assert slow.status == "incorrect"
+    assert "stopped after 1.3 s" in slow.message and "too slow" in slow.message
+    assert "Use values.sum()." in slow.message and "endless" not in slow.message
+    endless = problem.check(harness.endless)
+    assert "an endless loop?" in endless.message and "too slow" not in endless.message
+
+
+def test_a_correct_but_slow_function_passes_with_a_note(demo_world):
+    problem = sized_problem(time_limit=0.2, time_per_1000=1.0)
+
+    def slowish(values):
+        if len(values) > 100:
+            time.sleep(0.5)  # over the base limit, within the scaled one
+        return float(values.sum())
+
+    feedback = problem.check(slowish)
+    assert feedback.status == "correct"
+    assert feedback.details["slow"] is True
+    assert "on the test case “large” (5,000 values) your function took 0.5 s" in feedback.message
+    assert "Use values.sum()." in feedback.message
+    assert "took" not in problem.check(lambda values: float(values.sum())).message
+
+
+def test_exit_and_crashes_in_the_trainees_function_are_feedback(demo_world):
+    def exits(days):
+        sys.exit(0)
+
+    def leaves(days):
+        os._exit(3)
+
+    assert "called sys.exit()" in q4.check(exits).message
+    crashed = q4.check(leaves)
+    assert crashed.status == "incorrect"
+    assert "ended the process running it (the process exited with code 3)" in crashed.message
+
+
+def test_handed_out_cases_are_copies(demo_world):
+    handed_out = q8.cases()[0].args[0]
+    handed_out["status"] = "vandalised"
+    assert (q8.cases()[0].args[0]["status"] != "vandalised").all()
+    assert q8.check(demo.completed_only).passed
+
+
+def test_a_mistakes_matches_gets_a_sandboxed_function(demo_world):
+    seen = []
+
+    def matches(fn, reference):
+        seen.append(fn(0))
+        return False
+
+    problem = FunctionProblem(
+        id="demo.qprobe",
+        var="f",
+        title=TITLE,
+        reference=lambda x: x,
+        cases=[Case((1,))],
+        time_limit=0.5,
+        mistakes=[Mistake("probe", en="a", zh="甲", produce=lambda r: r, matches=matches)],
+    )
+
+    def exits_on_zero(x):
+        if x == 0:
+            sys.exit()
+        return x + 1
+
+    feedback = problem.check(exits_on_zero)
+    assert feedback.status == "incorrect" and feedback.mistake is None  # not a checker error
+    assert seen == []  # the probe raised (SandboxFailure): no match
+    assert problem.check(lambda x: x + 1).status == "incorrect" and seen == [1]
 
 
 def test_a_function_still_holding_the_placeholder_is_not_attempted(demo_world):
@@ -522,6 +677,24 @@ def test_solution_code_text_and_defaults():
 def test_problem_attributes():
     assert (q1.id, q1.var, q1.name, q1.module) == ("demo.q1", "rfm", "q1", "demo")
     assert repr(q1) == "ValueProblem(demo.q1: Build the RFM table)"
+    assert q1.solution_code == "rfm = rfm_table(completed_orders())"
+    assert q5.solution_code is None  # a choice explains its answer in words
+    assert q4.hint_texts("en") == ["Compare with `<=`."]
+    assert q4.hint_texts("zh") == ["使用 `<=` 比较。"]
+
+
+def test_a_tolerance_may_depend_on_the_data(demo_world):
+    calls = []
+
+    def spec():
+        calls.append(1)
+        return OneOfSpec(accepted=(11.0,), atol=0.01)
+
+    problem = ValueProblem(id="demo.qtol", var="x", title=TITLE, reference=lambda: 10.0,
+                           compare=spec)  # fmt: skip
+    assert problem.check(10.005).passed and problem.check(11.0).passed
+    assert not problem.check(10.5).passed
+    assert len(calls) == 1  # evaluated once per world
 
 
 # ---------------------------------------------------------------------------- progress

@@ -97,7 +97,7 @@ def test_a_corrupted_file_never_breaks_a_check(path, demo_world):
     assert read_progress(path) == {"demo.q2": {"attempts": 1, "passes": 1}}
 
 
-def test_failing_to_write_is_silent(monkeypatch, tmp_path, demo_world):
+def test_failing_to_write_never_breaks_a_check(monkeypatch, tmp_path, demo_world):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a directory", "utf-8")
     monkeypatch.setenv("COURSEKIT_PROGRESS", str(blocker / "progress.json"))

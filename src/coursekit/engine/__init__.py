@@ -16,15 +16,21 @@ exported here and re-export ``____`` for the notebook::
     )
     PROBLEMS = [q1]
 
+Shared data of an exercise module is declared with ``@per_world`` (computed once per world,
+see :mod:`coursekit.engine.cache`); helpers for recognising mistakes in per-customer tables
+are in :mod:`coursekit.engine.recognize`.
+
 Importing the engine does no I/O and loads no data. The comparison function itself is
 ``coursekit.engine.compare.compare`` (not re-exported, so that ``coursekit.engine.compare``
 stays the module).
 """
 
+from coursekit.engine.cache import per_world, world_cached
 from coursekit.engine.compare import (
     Comparison,
     Finding,
     FrameSpec,
+    OneOfSpec,
     ScalarSpec,
     SeriesSpec,
     SetSpec,
@@ -54,6 +60,7 @@ __all__ = [
     "FunctionProblem",
     "Mistake",
     "Note",
+    "OneOfSpec",
     "OpenProblem",
     "Problem",
     "ScalarSpec",
@@ -62,6 +69,8 @@ __all__ = [
     "ValueProblem",
     "____",
     "is_blank",
+    "per_world",
     "t",
     "text",
+    "world_cached",
 ]

@@ -5,6 +5,8 @@ A problem says how to compare with a *spec*:
 - :class:`ScalarSpec` for numbers (absolute/relative tolerance), strings, booleans, and
   lists, tuples and dicts of them;
 - :class:`SetSpec` for "which ones" answers where order and container type do not matter;
+- :class:`OneOfSpec` for a number with several right answers (a boundary drawn in the
+  usual different ways);
 - :class:`SeriesSpec` and :class:`FrameSpec` for pandas objects: tolerance, row and column
   order rules, keyed comparison (the key may be given as columns or as the index), lenient
   numeric dtypes.
@@ -176,6 +178,8 @@ class ScalarSpec:
     strip: bool = True
 
     def compare(self, expected: Any, answer: Any) -> Comparison:
+        if answer is None and expected is not None:
+            return _differ(Finding("none_value", {"expected": _kind_text(expected)}))
         if _is_bool(expected):
             if not _is_bool(answer):
                 return _type_finding("kind.bool", answer)
@@ -189,11 +193,15 @@ class ScalarSpec:
                         "not_single_value", {"given": type_name(answer), "count": _size(answer)}
                     )
                 )
-            return _type_finding("kind.number", answer)
+            return _typed_value_finding("kind.number", answer)
         if isinstance(expected, str):
             if not isinstance(answer, str):
-                return _type_finding("kind.text", answer)
-            return EQUAL if self._texts_equal(expected, answer) else _value_finding(answer)
+                return _typed_value_finding("kind.text", answer)
+            return (
+                EQUAL
+                if self._texts_equal(expected, answer)
+                else self._text_finding(expected, answer)
+            )
         if isinstance(expected, list | tuple):
             return self._compare_sequences(expected, answer)
         if isinstance(expected, Mapping):
@@ -206,7 +214,22 @@ class ScalarSpec:
             return FrameSpec(rtol=self.rtol, atol=self.atol).compare(expected, answer)
         if isinstance(expected, pd.Series):
             return SeriesSpec(rtol=self.rtol, atol=self.atol).compare(expected, answer)
-        return EQUAL if self.values_equal(expected, answer) else _value_finding(answer)
+        if isinstance(expected, _dt.date):  # datetime, Timestamp and date
+            return _compare_moments(expected, answer)
+        if self.values_equal(expected, answer):
+            return EQUAL
+        if type(answer) is not type(expected):
+            return _differ(
+                Finding(
+                    "type_value",
+                    {
+                        "expected": type_name(expected),
+                        "given": type_name(answer),
+                        "value": fmt_value(answer),
+                    },
+                )
+            )
+        return _value_finding(answer)
 
     def values_equal(self, expected: Any, answer: Any) -> bool:
         """True when two values are equal under this spec (recursively, never raising)."""
@@ -238,15 +261,25 @@ class ScalarSpec:
             return EQUAL
         given = fmt_value(answer)
         try:
-            higher = float(answer) > float(expected)
-            lower = float(answer) < float(expected)
+            e, a = float(expected), float(answer)
         except (TypeError, ValueError, OverflowError):
-            higher = lower = False
-        if higher:
-            return _differ(Finding("number_high", {"given": given}))
-        if lower:
-            return _differ(Finding("number_low", {"given": given}))
-        return _differ(Finding("value", {"given": given}))
+            return _differ(Finding("value", {"given": given}))
+        if math.isnan(a) or math.isnan(e) or math.isinf(a) or math.isinf(e):
+            return _differ(Finding("value", {"given": given}))
+        findings = [Finding("number_high" if a > e else "number_low",
+                            {"given": given, "by": _how_far(e, a)})]  # fmt: skip
+        cause = _likely_number_cause(e, a, self.rtol, self.atol)
+        if cause is not None:
+            findings.append(cause)
+        return _differ(*findings)
+
+    def _text_finding(self, expected: str, answer: str) -> Comparison:
+        """What differs between two texts: only case, only spaces, or the text itself."""
+        if expected.casefold().strip() == answer.casefold().strip():
+            return _differ(Finding("text_case", {"given": fmt_value(answer)}))
+        if "".join(expected.split()) == "".join(answer.split()):
+            return _differ(Finding("text_spaces", {"given": fmt_value(answer)}))
+        return _value_finding(answer)
 
     def _texts_equal(self, expected: str, answer: str) -> bool:
         if self.strip:
@@ -307,6 +340,115 @@ class ScalarSpec:
 
 def _value_finding(answer: Any) -> Comparison:
     return _differ(Finding("value", {"given": fmt_value(answer)}))
+
+
+def _typed_value_finding(kind_key: str, answer: Any) -> Comparison:
+    """A wrong type, naming it and showing the value (a number in quotes is text)."""
+    if answer is None or isinstance(answer, _CONTAINERS):
+        return _type_finding(kind_key, answer)
+    return _differ(
+        Finding(
+            "type_value",
+            {"expected": t(kind_key), "given": type_name(answer), "value": fmt_value(answer)},
+        )
+    )
+
+
+_CONTAINERS = (list, tuple, dict, set, frozenset, pd.DataFrame, pd.Series, pd.Index, np.ndarray)
+
+
+def _kind_text(expected: Any) -> str:
+    """How to name what was expected, e.g. "a number" or "a DataFrame"."""
+    if _is_bool(expected):
+        return t("kind.bool")
+    if _is_number(expected):
+        return t("kind.number")
+    if isinstance(expected, str):
+        return t("kind.text")
+    if isinstance(expected, pd.DataFrame):
+        return t("kind.frame")
+    if isinstance(expected, pd.Series):
+        return t("kind.series")
+    if isinstance(expected, _dt.date):
+        return t("kind.datetime")
+    if isinstance(expected, list | tuple):
+        return t("kind.sequence")
+    if isinstance(expected, set | frozenset):
+        return t("kind.set")
+    if isinstance(expected, Mapping):
+        return t("kind.mapping")
+    return type_name(expected)
+
+
+def _how_far(expected: float, answer: float) -> str:
+    """How far off a number is, in coarse steps that do not give the answer away."""
+    if expected == 0:
+        return t("diff.by_absolute")
+    ratio = abs(answer - expected) / abs(expected)
+    for bound in (0.01, 0.1, 0.5):
+        if ratio < bound:
+            return t("diff.by_less", percent=round(bound * 100))
+    return t("diff.by_more", percent=50)
+
+
+def _likely_number_cause(e: float, a: float, rtol: float, atol: float) -> Finding | None:
+    """A usual reason for a wrong number, recognised from the two values alone."""
+    if e != 0:
+        ratio = a / e
+        for factor, kind in ((100, "times_100"), (0.01, "divided_100"), (1000, "times_1000"),
+                             (0.001, "divided_1000")):  # fmt: skip
+            if math.isclose(ratio, factor, rel_tol=0.01):
+                return Finding(kind)
+        if math.isclose(ratio, -1, rel_tol=1e-6):
+            return Finding("sign_flipped")
+    if float(e).is_integer() and float(a).is_integer() and abs(a - e) == 1:
+        return Finding("off_by_one")
+    for decimals in range(0, 5):
+        if a == round(a, decimals) and abs(round(e, decimals) - a) < 10**-decimals / 2 + 1e-12:
+            if decimals == 0 and float(e).is_integer():
+                break
+            return Finding("rounded", {"decimals": decimals})
+    return None
+
+
+def _is_plain_date(value: Any) -> bool:
+    return isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
+
+
+def _compare_moments(expected: _dt.date, answer: Any) -> Comparison:
+    """A date or point in time: the type, a time zone, or how much earlier or later."""
+    want = pd.Timestamp(expected)
+    if isinstance(answer, pd.Period):
+        return _differ(
+            Finding(
+                "type_value",
+                {"expected": t("kind.datetime"), "given": "Period", "value": fmt_value(answer)},
+            )
+        )
+    if not isinstance(answer, _dt.date | np.datetime64):
+        return _typed_value_finding("kind.datetime", answer)
+    try:
+        got = pd.Timestamp(answer)
+    except (TypeError, ValueError, OverflowError):
+        return _value_finding(answer)
+    if pd.isna(got):
+        return _value_finding(answer)
+    if (got.tz is None) != (want.tz is None):
+        kind = "timezone_attached" if got.tz is not None else "timezone_missing"
+        return _differ(Finding(kind, {"given": fmt_value(answer), "zone": str(got.tz or want.tz)}))
+    if _is_plain_date(answer) and not _is_plain_date(expected) and got == want:
+        # The right day as a datetime.date: it cannot be subtracted from a datetime column.
+        return _differ(
+            Finding(
+                "type_value",
+                {"expected": t("kind.datetime"), "given": "date", "value": fmt_value(answer)},
+            )
+        )
+    if got == want:
+        return EQUAL
+    delta = got - want
+    kind = "later" if delta > pd.Timedelta(0) else "earlier"
+    return _differ(Finding(kind, {"given": fmt_value(answer), "by": fmt_value(abs(delta))}))
 
 
 def _items_finding(kind: str, items: Sequence[Any]) -> Finding:
@@ -397,6 +539,37 @@ class SetSpec:
             repeated = list(counts[counts > 1].index)
             findings.append(_items_finding("duplicate_items", repeated))
         return _differ(*findings) if findings else EQUAL
+
+
+@dataclass(frozen=True)
+class OneOfSpec:
+    """A number with several right answers: the reference, or any of ``accepted``.
+
+    For questions where the usual methods legitimately differ (floor or round a boundary,
+    interpolate or not) but a tolerance wide enough to span them would also accept the
+    likely mistakes. Each accepted value gets the tolerance of :class:`ScalarSpec`; a wrong
+    answer is described relative to the reference.
+
+    Attributes:
+        accepted: the other right values.
+        rtol: relative tolerance around each right value.
+        atol: absolute tolerance around each right value.
+    """
+
+    accepted: tuple[float, ...] = ()
+    rtol: float = 0.0
+    atol: float = 5e-5
+
+    def exact(self) -> ScalarSpec:
+        """The spec for matching one wrong answer (a mistake's): without the extra values."""
+        return ScalarSpec(rtol=self.rtol, atol=self.atol)
+
+    def compare(self, expected: Any, answer: Any) -> Comparison:
+        scalar = self.exact()
+        for value in (expected, *self.accepted):
+            if _is_number(answer) and scalar.compare(value, answer).equal:
+                return EQUAL
+        return scalar.compare(expected, answer)
 
 
 def _plain_items(values: Any) -> list[Any]:
@@ -620,7 +793,26 @@ class _FrameComparer:
             aligned = self._align_by_position(expected, answer, columns)
         if aligned is not None:
             self._compare_values(*aligned, columns)
+        if not key and not self.spec.ignore_row_order:
+            self._order_only(expected, answer, columns)
         return Comparison(not self.findings, tuple(self.findings))
+
+    def _order_only(self, expected, answer, columns) -> None:
+        """Rows compared by position that differ only in their order: say just that."""
+        value_kinds = {"values", "values_subtle", "first_differences", "difference"}
+        if len(expected) != len(answer) or not any(f.kind in value_kinds for f in self.findings):
+            return
+        try:
+            exp_sorted = _sorted_rows(expected, columns).reset_index(drop=True)
+            ans_sorted = _sorted_rows(answer, columns).reset_index(drop=True)
+            for column in columns:
+                _, e, a = _comparable(exp_sorted[column], ans_sorted[column], self.spec.check_dtype)
+                if not _series_equal(e, a, self.spec.rtol, self.spec.atol):
+                    return
+        except Exception:
+            return
+        self.findings = [f for f in self.findings if f.kind not in value_kinds]
+        self.findings.append(Finding("row_order"))
 
     # -- columns
 
@@ -871,6 +1063,11 @@ def _comparable(expected: pd.Series, answer: pd.Series, strict: bool):
     else:
         differs = e_kind != a_kind and not _kind_missing_only(answer)
     finding = {"expected": str(expected.dtype), "given": str(answer.dtype)} if differs else None
+    if e_kind != a_kind and e_kind in ("number", "text", "datetime") and _kind_missing_only(answer):
+        # An all-missing column: compare it in the reference's form, at numpy speed, rather
+        # than both as Python objects (seconds on an export of 100,000 rows).
+        expected_form = _comparable(expected, expected, strict)[1]
+        return finding, expected_form, _missing_like(expected_form)
     if e_kind == a_kind == "number":
         return finding, _as_float(expected), _as_float(answer)
     if e_kind == a_kind == "datetime":
@@ -881,10 +1078,40 @@ def _comparable(expected: pd.Series, answer: pd.Series, strict: bool):
             return finding, _as_objects(expected), _as_objects(answer)
         return finding, _as_datetime(expected), _as_datetime(answer)
     if e_kind == a_kind == "text":
+        if _is_categorical(expected) and _is_categorical(answer):
+            codes = _common_codes(expected, answer)
+            if codes is not None:
+                return finding, *codes
         # Arrow-backed strings compare vectorized; Python objects compare cell by cell,
         # which costs a third of a second on an orders-sized column.
         return finding, _as_text(expected), _as_text(answer)
     return finding, _as_objects(expected), _as_objects(answer)
+
+
+def _is_categorical(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.CategoricalDtype)
+
+
+def _common_codes(expected: pd.Series, answer: pd.Series):
+    """Two categorical columns as integer codes over the union of their categories (missing
+    values as NaN): equal codes mean equal values, compared at numpy speed."""
+    try:
+        categories = expected.cat.categories.union(answer.cat.categories)
+    except TypeError:  # categories of types that cannot be ordered together
+        return None
+    return tuple(
+        pd.Series(
+            s.cat.set_categories(categories).cat.codes.to_numpy(dtype="float64"), dtype="float64"
+        ).where(s.notna().to_numpy())
+        for s in (expected, answer)
+    )
+
+
+def _missing_like(series: pd.Series) -> pd.Series:
+    """A column of the same length and dtype holding only missing values."""
+    if series.dtype == "float64":
+        return pd.Series(np.full(len(series), np.nan))
+    return pd.Series(pd.array([None] * len(series), dtype=series.dtype))
 
 
 def _kind_missing_only(series: pd.Series) -> bool:
@@ -912,6 +1139,12 @@ def _as_datetime(series: pd.Series) -> pd.Series:
 
 
 def _as_text(series: pd.Series) -> pd.Series:
+    if _is_categorical(series):
+        # Convert the few categories, then take: astype("str") on the whole column converts
+        # every cell through Python objects.
+        labels = pd.array(series.cat.categories.astype("str"), dtype="str")
+        taken = labels.take(series.cat.codes.to_numpy(), allow_fill=True)
+        return pd.Series(taken)
     return series.astype("str").reset_index(drop=True)
 
 
@@ -922,6 +1155,11 @@ def _as_objects(series: pd.Series) -> pd.Series:
 
 
 def _series_equal(expected: pd.Series, answer: pd.Series, rtol: float, atol: float) -> bool:
+    if len(expected) != len(answer):
+        return False
+    if _fast_kinds(expected, answer):
+        # The same verdict as assert_series_equal, from one vectorized mask.
+        return not _difference_mask(expected, answer, rtol, atol).any()
     try:
         assert_series_equal(
             expected.reset_index(drop=True),
@@ -936,6 +1174,14 @@ def _series_equal(expected: pd.Series, answer: pd.Series, rtol: float, atol: flo
     except AssertionError:
         return False
     return True
+
+
+def _fast_kinds(expected: pd.Series, answer: pd.Series) -> bool:
+    both_float = expected.dtype == "float64" and answer.dtype == "float64"
+    both_text = isinstance(expected.dtype, pd.StringDtype) and isinstance(
+        answer.dtype, pd.StringDtype
+    )
+    return both_float or both_text
 
 
 def _difference_mask(expected: pd.Series, answer: pd.Series, rtol: float, atol: float):
@@ -960,7 +1206,7 @@ def _difference_mask(expected: pd.Series, answer: pd.Series, rtol: float, atol: 
 
 # ---------------------------------------------------------------------------- entry point
 
-Spec = ScalarSpec | SetSpec | SeriesSpec | FrameSpec
+Spec = ScalarSpec | SetSpec | SeriesSpec | FrameSpec | OneOfSpec
 
 
 def auto_spec(expected: Any) -> Spec:

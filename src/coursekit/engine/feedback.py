@@ -60,6 +60,8 @@ class Feedback:
         details: structured facts behind the message (findings of a diff, the failing
             case, an internal exception), for graders and tests.
         manual_review: True when the answer is recorded for an instructor to grade.
+        notes: short notices that are not about the answer (e.g. that progress cannot be
+            saved), shown under the message.
     """
 
     status: str
@@ -69,10 +71,12 @@ class Feedback:
     mistake: str | None = None
     details: Mapping[str, Any] | None = None
     manual_review: bool = False
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise ValueError(f"unknown feedback status {self.status!r}")
+        object.__setattr__(self, "notes", tuple(self.notes))
 
     @property
     def passed(self) -> bool:
@@ -90,13 +94,17 @@ class Feedback:
     def __str__(self) -> str:
         where = " · ".join(part for part in (self.problem_id, self.title) if part)
         first = f"{_SYMBOLS[self.status]} {self.heading}" + (f" · {where}" if where else "")
-        return f"{first}\n{self.message}"
+        return "\n".join([first, self.message, *(f"ⓘ {note}" for note in self.notes)])
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
         where = " · ".join(part for part in (self.problem_id, self.title) if part)
         body = f'<div style="white-space:pre-wrap;margin-top:4px;">{_html_text(self.message)}</div>'
+        body += "".join(
+            f'<div style="margin-top:4px;color:#57606a;font-size:90%;">ⓘ {_html_text(note)}</div>'
+            for note in self.notes
+        )
         # The data attributes let tools read a stored output without parsing its text
         # (the student-notebook test: every exercise check says "not attempted").
         problem = html.escape(self.problem_id, quote=True)

@@ -7,7 +7,8 @@ Two helpers cover every use:
   written by exercise authors as ``{"en": ..., "zh": ...}``. A plain string is
   language-neutral (code, a formula) and is returned unchanged.
 
-The language comes from ``course.lang()``: ``course.setup(lang="zh")`` or ``COURSEKIT_LANG``.
+The language comes from the course state (:func:`coursekit.state.lang`):
+``course.setup(lang="zh")`` or ``COURSEKIT_LANG``.
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ class AuthoringError(ValueError):
 
 def current_lang() -> str:
     """The feedback language; English if the configured one cannot be read."""
-    from coursekit import course
+    from coursekit import state
 
     try:
-        return course.lang()
+        return state.lang()
     except Exception:  # a bad COURSEKIT_LANG must not break a check
         return "en"
 
@@ -146,13 +147,18 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "check.data_error": {
         "en": (
-            "The course data could not be read ({error}). This is not a problem with your "
-            "answer: check the data folder given to `course.setup()` or ask your instructor."
+            "The course data could not be read: {detail}. This is not a problem with your "
+            "answer. Once the data is repaired (ask your instructor), run `course.setup()` "
+            "again and check again."
         ),
         "zh": (
-            "无法读取课程数据（{error}）。这不是你的答案的问题："
-            "请检查传给 `course.setup()` 的数据目录，或询问讲师。"
+            "无法读取课程数据：{detail}。这不是你的答案的问题。"
+            "数据修复后（请询问讲师），重新运行 `course.setup()`，然后再检查。"
         ),
+    },
+    "check.preparing": {
+        "en": "Preparing the answer from the course data (only the first check takes this long)",
+        "zh": "正在根据课程数据准备参考答案（只有第一次检查需要这么久）",
     },
     "check.internal_error": {
         "en": (
@@ -176,6 +182,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "kind.frame": {"en": "a DataFrame", "zh": "一个 DataFrame"},
     "kind.series": {"en": "a Series", "zh": "一个 Series"},
     "kind.array": {"en": "an array", "zh": "一个数组"},
+    "kind.datetime": {
+        "en": "a date and time (a pandas Timestamp)",
+        "zh": "一个日期时间（pandas Timestamp）",
+    },
     # ------------------------------------------------------------------ structured differences
     "diff.type": {
         "en": "Expected {expected}, got a value of type {given}.",
@@ -261,12 +271,84 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "列 {column}：无法比较其中的值（{error}）。",
     },
     "diff.number_high": {
-        "en": "Your value {given} is higher than expected.",
-        "zh": "你的结果 {given} 比预期偏高。",
+        "en": "Your value {given} is higher than expected (by {by}).",
+        "zh": "你的结果 {given} 比预期偏高（高出 {by}）。",
     },
     "diff.number_low": {
-        "en": "Your value {given} is lower than expected.",
-        "zh": "你的结果 {given} 比预期偏低。",
+        "en": "Your value {given} is lower than expected (by {by}).",
+        "zh": "你的结果 {given} 比预期偏低（低了 {by}）。",
+    },
+    "diff.by_less": {"en": "less than {percent} %", "zh": "不到 {percent}%"},
+    "diff.by_more": {"en": "more than {percent} %", "zh": "超过 {percent}%"},
+    "diff.by_absolute": {"en": "where 0 was expected", "zh": "预期为 0"},
+    "diff.times_100": {
+        "en": "It is about 100 times the expected value: a percentage where a fraction "
+        "(0 to 1) is expected?",
+        "zh": "它约为预期值的 100 倍：题目要的是小数（0 到 1），你给的是不是百分数？",
+    },
+    "diff.divided_100": {
+        "en": "It is about a hundredth of the expected value: divided by 100 once too often?",
+        "zh": "它约为预期值的百分之一：是不是多除了一次 100？",
+    },
+    "diff.times_1000": {
+        "en": "It is about 1,000 times the expected value: check the unit (yuan or thousands, "
+        "seconds or milliseconds).",
+        "zh": "它约为预期值的 1000 倍：请检查单位（元还是千元，秒还是毫秒）。",
+    },
+    "diff.divided_1000": {
+        "en": "It is about a thousandth of the expected value: check the unit (yuan or "
+        "thousands, seconds or milliseconds).",
+        "zh": "它约为预期值的千分之一：请检查单位（元还是千元，秒还是毫秒）。",
+    },
+    "diff.sign_flipped": {
+        "en": "Only the sign differs: was something subtracted the wrong way round?",
+        "zh": "只有正负号不同：是不是减反了？",
+    },
+    "diff.off_by_one": {
+        "en": "It is off by exactly one: check whether a boundary (the first or last day, "
+        "<= or <) is counted.",
+        "zh": "恰好差 1：请检查边界（第一天或最后一天、<= 还是 <）是否计算在内。",
+    },
+    "diff.rounded": {
+        "en": "It looks rounded to {decimals} decimal place(s): give the value unrounded.",
+        "zh": "它看起来被四舍五入到了 {decimals} 位小数：请给出未经舍入的值。",
+    },
+    "diff.type_value": {
+        "en": "Expected {expected}, got a value of type {given}: {value}.",
+        "zh": "应为{expected}，实际得到 {given} 类型的值：{value}。",
+    },
+    "diff.none_value": {
+        "en": "Your variable holds None, not {expected}. A function that only shows something "
+        "(print, display) or a method called with inplace=True returns None: assign the "
+        "result itself.",
+        "zh": "你的变量是 None，而不是{expected}。只负责显示的函数（print、display）或使用 "
+        "inplace=True 的方法都返回 None：请把结果本身赋给变量。",
+    },
+    "diff.timezone_attached": {
+        "en": "Your value {given} carries a time zone ({zone}); the expected value is a local "
+        "date and time without one. Remove it with `.tz_localize(None)`.",
+        "zh": "你的结果 {given} 带有时区（{zone}）；预期值是不带时区的本地日期时间。"
+        "请用 `.tz_localize(None)` 去掉时区。",
+    },
+    "diff.timezone_missing": {
+        "en": "Your value {given} has no time zone; the expected value is in {zone}.",
+        "zh": "你的结果 {given} 没有时区；预期值的时区是 {zone}。",
+    },
+    "diff.later": {
+        "en": "Your value {given} is {by} later than expected.",
+        "zh": "你的结果 {given} 比预期晚了 {by}。",
+    },
+    "diff.earlier": {
+        "en": "Your value {given} is {by} earlier than expected.",
+        "zh": "你的结果 {given} 比预期早了 {by}。",
+    },
+    "diff.text_case": {
+        "en": "Your text {given} differs from the expected one only in upper and lower case.",
+        "zh": "你的文本 {given} 与预期只有大小写不同。",
+    },
+    "diff.text_spaces": {
+        "en": "Your text {given} differs from the expected one only in spaces.",
+        "zh": "你的文本 {given} 与预期只有空格不同。",
     },
     "diff.value": {
         "en": "Your value {given} is not the expected one.",
@@ -305,6 +387,28 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "`{var}` should be a function (written with def), got a value of type {given}.",
         "zh": "`{var}` 应当是一个函数（用 def 定义），实际得到 {given} 类型的值。",
     },
+    "function.limit": {
+        "en": "each test case may take {seconds} s",
+        "zh": "每个测试用例最多运行 {seconds} 秒",
+    },
+    "function.limit_scaled": {
+        "en": "each test case may take {seconds} s, plus {per_1000} s for every 1,000 values "
+        "in its input",
+        "zh": "每个测试用例最多运行 {seconds} 秒，输入中每 1,000 个值再加 {per_1000} 秒",
+    },
+    "function.slow_but_correct": {
+        "en": "Note: on the test case “{case}” ({size} values) your function took {seconds} s "
+        "(the limit there is {limit} s).",
+        "zh": "提示：在测试用例“{case}”（{size} 个值）上，你的函数用了 {seconds} 秒"
+        "（该用例的时限为 {limit} 秒）。",
+    },
+    "function.vectorize": {
+        "en": "A loop in Python visits one value at a time; a vectorized pandas or NumPy "
+        "operation does the same work in milliseconds.",
+        "zh": "Python 循环一次只处理一个值；"
+        "向量化的 pandas 或 NumPy 操作几毫秒就能完成同样的工作。",
+    },
+    "function.progress": {"en": "checking {var}()", "zh": "正在检查 {var}()"},
     "function.placeholder": {
         "en": "The function `{var}` still contains ____ or raises NotImplementedError: "
         "finish it, run the cell, then check again.",
@@ -317,10 +421,38 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Test case “{case}”: your function raised {error}: {detail}",
         "zh": "测试用例“{case}”：你的函数抛出了 {error}：{detail}",
     },
-    "case.timeout": {
-        "en": "Test case “{case}”: your function did not finish within {seconds} s "
-        "(an endless loop?).",
-        "zh": "测试用例“{case}”：你的函数在 {seconds} 秒内没有结束（是否有死循环？）。",
+    "case.endless": {
+        "en": "Test case “{case}”: your function did not finish within {seconds} s (an "
+        "endless loop?). The input is small, so a loop that never ends is the likely cause: "
+        "check that every loop stops.",
+        "zh": "测试用例“{case}”：你的函数在 {seconds} 秒内没有结束（是否有死循环？）。"
+        "输入很小，最可能的原因是某个循环永远不会结束：请检查每个循环都能终止。",
+    },
+    "case.too_slow": {
+        "en": "Test case “{case}” ({size} values): your function was stopped after {seconds} s, "
+        "the limit for this case. It finished the smaller cases (the slowest in {earlier} s), "
+        "so it is not stuck: it is too slow for a table this size.",
+        "zh": "测试用例“{case}”（{size} 个值）：你的函数运行 {seconds} 秒（本用例的时限）后被停止。"
+        "它完成了较小的用例（最慢的用了 {earlier} 秒），所以并没有卡住：只是对这么大的表太慢了。",
+    },
+    "case.memory": {
+        "en": "Test case “{case}”: your function used more memory than allowed and was stopped "
+        "(MemoryError). Does a list or a string grow without end?",
+        "zh": "测试用例“{case}”：你的函数占用的内存超出限制，已被停止（MemoryError）。"
+        "是否有列表或字符串在无限增长？",
+    },
+    "case.crashed": {
+        "en": "Test case “{case}”: your function ended the process running it ({detail}), "
+        "e.g. with os._exit(). A function hands back its result with return. (It ran in a "
+        "separate process: your kernel is fine.)",
+        "zh": "测试用例“{case}”：你的函数结束了运行它的进程（{detail}），例如调用了 os._exit()。"
+        "函数应当用 return 返回结果。（它在单独的进程中运行：你的内核没有受到影响。）",
+    },
+    "case.exit": {
+        "en": "Test case “{case}”: your function called sys.exit() (or exit()), which stops a "
+        "whole program. A function hands back its result with return.",
+        "zh": "测试用例“{case}”：你的函数调用了 sys.exit()（或 exit()），这会结束整个程序。"
+        "函数应当用 return 返回结果。",
     },
     "case.expected_given": {
         "en": "Test case “{case}”: expected {expected}, got {given}.",
@@ -418,6 +550,22 @@ CATALOG: dict[str, dict[str, str]] = {
     "progress.unreadable": {
         "en": "The progress file could not be read ({error}); showing no progress.",
         "zh": "无法读取进度文件（{error}）；按没有进度显示。",
+    },
+    "progress.set_aside": {
+        "en": "Your progress file {path} could not be read; it was kept as {aside} and a new "
+        "one was started.",
+        "zh": "无法读取你的进度文件 {path}；它已另存为 {aside}，并新建了一个进度文件。",
+    },
+    "progress.not_saved": {
+        "en": "Your progress is not being saved: {path} cannot be written ({error}). Checks "
+        "still work; set COURSEKIT_PROGRESS to a writable file to keep your progress.",
+        "zh": "你的进度没有被保存：无法写入 {path}（{error}）。检查仍可正常使用；"
+        "如需保存进度，请把 COURSEKIT_PROGRESS 设为一个可写的文件。",
+    },
+    "progress.lost": {
+        "en": "{count} earlier check(s) could not be saved to {path}: another program kept "
+        "the file locked.",
+        "zh": "有 {count} 次之前的检查未能保存到 {path}：另一个程序一直锁着该文件。",
     },
     "progress.broken_module": {
         "en": "Could not load exercise module {module} ({error}).",

@@ -7,18 +7,27 @@ same (:meth:`Problem.check`):
 1. find the answer (the argument, or the variable ``var`` in the notebook);
 2. ``____`` or an undefined variable: "not attempted";
 3. no ``course.setup()`` or a stale kernel: an error with its own message;
-4. compute the reference from the data in use (cached per ``course.generation()``);
+4. compute the reference from the data in use (cached per world, see
+   :mod:`coursekit.engine.cache`);
 5. judge the answer (kind-specific); if it is wrong, find the known mistake it matches;
 6. record the attempt in the progress file.
 
-``check()`` never raises: anything unexpected in our own code becomes status "error" with a
-message saying it is not the trainee's fault.
+``check()`` never raises: damaged or missing course data (``CourseDataError``, wherever it
+is raised) is an error saying so, and anything unexpected in our own code becomes status
+"error" with a message saying it is not the trainee's fault. A trainee's function runs in
+a sandbox (:mod:`coursekit.engine.sandbox`), so nothing it does can reach the kernel.
+
+The engine reads the course state (:mod:`coursekit.state`), never the notebook facade
+:mod:`coursekit.course`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
+import itertools
+import math
 import operator
 import re
 import sys
@@ -30,13 +39,16 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from coursekit import course
+from coursekit import state
+from coursekit.engine import sandbox
 from coursekit.engine.compare import Comparison, Spec, compare, fmt_value, type_name
 from coursekit.engine.feedback import Feedback, Note
 from coursekit.engine.i18n import AuthoringError, Bilingual, bilingual, t, text
-from coursekit.engine.timeout import CaseTimeout, call_with_timeout
+from coursekit.engine.sandbox import Outcome
+from coursekit.errors import CourseDataError, CourseNotSetUp
 
 _OMITTED = object()  # "no argument given to check()": read the notebook variable instead
+_SERIALS = itertools.count()
 
 
 # ---------------------------------------------------------------------------- placeholder
@@ -191,8 +203,7 @@ class Problem:
             raise AuthoringError(f"{id}: mistakes must be Mistake(...) objects")
         if len(set(names)) != len(names):
             raise AuthoringError(f"{id}: two mistakes share a name")
-        self._cache: dict[Any, Any] = {}
-        self._cache_generation: int | None = None
+        self._serial = next(_SERIALS)  # tells apart two problems declared with one id
 
     # -- what the notebook sees
 
@@ -210,15 +221,28 @@ class Problem:
         """The course module, e.g. "rfm"."""
         return self.id.split(".", 1)[0]
 
+    @property
+    def solution_code(self) -> str | None:
+        """The model solution as code (what ``solution()`` shows), or None when the solution
+        is an explanation in words (choice and open problems)."""
+        return self._solution if isinstance(self._solution, str) else None
+
+    def hint_texts(self, lang: str | None = None) -> list[str]:
+        """Every hint in ``lang`` (default: the current language), gentlest first."""
+        return [text(h, lang) for h in self._hints]
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.id}: {self.title})"
 
-    def check(self, answer: Any = _OMITTED) -> Feedback:
+    def check(self, answer: Any = _OMITTED, *, record: bool = True) -> Feedback:
         """Check an answer and say what is right or wrong with it. Never raises.
 
         Args:
             answer: the answer; omitted, the variable ``var`` is read from the notebook
                 (the IPython namespace, else the caller's local then global variables).
+            record: count the check in the progress file. A notebook showing what a wrong
+                answer looks like passes ``record=False``, so that the trainee's progress
+                starts at zero.
 
         Returns:
             A :class:`Feedback`; its status is "correct", "incorrect", "not_attempted" or
@@ -236,7 +260,10 @@ class Problem:
             feedback = self._check(answer)
         except (Exception, SystemExit) as exc:  # only a KeyboardInterrupt may stop a check
             feedback = self._internal_error(exc)
-        _record(self.id, feedback.status)
+        if record:
+            notices = _record(self.id, feedback.status)
+            if notices:
+                feedback = dataclasses.replace(feedback, notes=(*feedback.notes, *notices))
         return feedback
 
     def hint(self, n: int = 1) -> Note:
@@ -291,23 +318,27 @@ class Problem:
     def _check(self, answer: Any) -> Feedback:
         if self._is_unattempted(answer):
             return self._feedback("not_attempted", t("check.not_attempted", var=self.var))
-        if not course.is_set_up():
+        if not state.is_set_up():
             return self._not_set_up()
-        stale = _stale_reason()
-        if stale:
-            return self._feedback(
-                "error", t("check.stale"), details={"reason": "stale", "stale": stale}
-            )
         try:
-            expected = self._expected()
-        except course.CourseNotSetUp:
+            stale = _stale_reason()
+            if stale:
+                return self._feedback(
+                    "error", t("check.stale"), details={"reason": "stale", "stale": stale}
+                )
+            return self._judged(answer)
+        except CourseNotSetUp:
             return self._not_set_up()
-        except course.CourseDataError as exc:
+        except CourseDataError as exc:  # the data in use is damaged or gone, wherever noticed
+            detail = _exception_text(exc, limit=300)
             return self._feedback(
                 "error",
-                t("check.data_error", error=type(exc).__name__),
-                details={"reason": "data_error", "exception": _exception_text(exc)},
+                t("check.data_error", detail=detail),
+                details={"reason": "data_error", "exception": detail},
             )
+
+    def _judged(self, answer: Any) -> Feedback:
+        expected = self._expected()
         judgement = self._judge(answer, expected)
         if judgement.status != "incorrect":
             return self._feedback(
@@ -337,30 +368,33 @@ class Problem:
         return self._cached("expected", self._compute_expected)
 
     def _cached(self, key: Any, compute: Callable[[], Any]) -> Any:
-        # Per-trainee worlds: a new course.setup() must never reuse the previous reference.
-        generation = course.generation()
-        if self._cache_generation != generation:
-            self._cache = {}
-            self._cache_generation = generation
-        if key not in self._cache:
-            self._cache[key] = compute()
-        return self._cache[key]
+        # Keyed on the world in use: a new world (per-trainee data) never reuses the
+        # previous reference; setting up the same world again does.
+        # The first computation in a world may read raw exports: past a second, a
+        # progress bar says the kernel is working (coursekit.engine.slow).
+        return state.world_cached(("problem", self.id, self._serial, key), lambda: _slowly(compute))
 
     def _match_mistake(self, answer: Any, expected: Any, observation: Any) -> Mistake | None:
         for mistake in self.mistakes:
             try:
                 if mistake.matches is not None:
-                    if bool(mistake.matches(_copy(answer), _copy(expected))):
+                    if bool(mistake.matches(self._probe(answer), _copy(expected))):
                         return mistake
                     continue
                 target = self._cached(("mistake", mistake.name), lambda m=mistake: self._target(m))
                 if self._same(observation, target):
                     return mistake
+            except (CourseDataError, CourseNotSetUp):
+                raise  # the data is broken: say so, do not hide it as "no mistake"
             except Exception:
                 # A mistake we cannot evaluate is simply not matched; the answer is still
                 # reported as incorrect with its own differences.
                 continue
         return None
+
+    def _probe(self, answer: Any) -> Any:
+        """What a mistake's ``matches`` receives: a copy of the answer."""
+        return _copy(answer)
 
     def _target(self, mistake: Mistake) -> Any:
         expected = self._expected()
@@ -429,6 +463,8 @@ class ValueProblem(Problem):
             :class:`~coursekit.engine.compare.SeriesSpec`,
             :class:`~coursekit.engine.compare.ScalarSpec`,
             :class:`~coursekit.engine.compare.SetSpec`); default by the reference's type.
+            It may also be a function without arguments returning a spec, for a tolerance
+            that depends on the data (computed once per world).
         mistakes: known mistakes, each with ``produce``.
         hints: bilingual hints, first the gentlest.
         solution: code (a str) or a bilingual explanation.
@@ -443,7 +479,7 @@ class ValueProblem(Problem):
         var: str,
         title: Bilingual,
         reference: Callable[[], Any],
-        compare: Spec | None = None,
+        compare: Spec | Callable[[], Spec] | None = None,
         mistakes: Iterable[Mistake] = (),
         hints: Iterable[Bilingual] = (),
         solution: str | Bilingual | None = None,
@@ -453,17 +489,26 @@ class ValueProblem(Problem):
         )
         if not callable(reference):
             raise AuthoringError(f"{id}: reference must be a function without arguments")
-        if compare is not None and not callable(getattr(compare, "compare", None)):
+        is_spec = callable(getattr(compare, "compare", None))
+        if compare is not None and not is_spec and not callable(compare):
             raise AuthoringError(f"{id}: compare must be a spec such as FrameSpec(...)")
         _require_produce(id, self.mistakes)
         self._reference = reference
+        #: The spec as declared (a spec, a function returning one, or None).
         self.spec = compare
+
+    def comparison_spec(self) -> Spec | None:
+        """The spec used for the data in use (a declared function is evaluated per world)."""
+        spec = self.spec
+        if spec is None or callable(getattr(spec, "compare", None)):
+            return spec
+        return self._cached("spec", spec)
 
     def _compute_expected(self) -> Any:
         return self._reference()
 
     def _judge(self, answer: Any, expected: Any) -> _Judgement:
-        result = compare(expected, answer, self.spec)
+        result = compare(expected, answer, self.comparison_spec())
         if result.equal:
             return _Judgement("correct", t("check.correct", var=self.var))
         return _Judgement(
@@ -475,24 +520,28 @@ class ValueProblem(Problem):
         )
 
     def _same(self, observation: Any, target: Any) -> bool:
-        return compare(target, observation, self.spec).equal
+        spec = self.comparison_spec()
+        # A spec with several right answers matches a mistake's one wrong answer exactly.
+        exact = getattr(spec, "exact", None)
+        return compare(target, observation, exact() if callable(exact) else spec).equal
 
 
 # ---------------------------------------------------------------------------- function
 
-
-@dataclass(frozen=True)
-class _Outcome:
-    """What one call did: returned a value, raised an exception, or ran out of time."""
-
-    kind: str  # "returned" | "raised" | "timeout"
-    value: Any = None
-    error: str = ""
-    detail: str = ""
+#: A test case with at most this many values counts as small: running out of time there
+#: means a loop that does not end, not a slow method.
+SMALL_CASE = 100
 
 
 class FunctionProblem(Problem):
-    """The trainee writes a function; it is run on test cases, each with a time limit.
+    """The trainee writes a function; it is run on test cases in a sandbox, with time limits.
+
+    Each case may take ``time_limit`` seconds plus ``time_per_1000`` for every 1,000 values
+    in its arguments (:meth:`case_limit`); the exercise text states this
+    (:meth:`time_limit_text`). A function that runs out of time on a small case is told it
+    may loop endlessly; one that finished the small cases but not a large one is told it is
+    too slow, and how to be faster (``slow_hint``). A correct function that took more
+    than ``time_limit`` on some case passes with a note saying so.
 
     Args:
         id, var, title, hints, solution: as for :class:`ValueProblem`.
@@ -501,8 +550,12 @@ class FunctionProblem(Problem):
             (to build cases from the data in use, lazily).
         compare: a spec for the outputs; default by each reference output's type.
         time_limit: seconds per case.
+        time_per_1000: more seconds per 1,000 values of a case's largest argument.
+        slow_hint: bilingual advice for a correct but slow function.
         mistakes: known mistakes; ``produce(reference)`` returns a wrong *function*, and an
-            answer matches when its outputs equal the wrong function's on every case.
+            answer matches when its outputs equal the wrong function's on every case. A
+            mistake's ``matches`` receives the trainee's function wrapped so that every call
+            runs in the sandbox (and raises if it fails).
     """
 
     kind = "function"
@@ -517,6 +570,8 @@ class FunctionProblem(Problem):
         cases: Sequence[Case] | Callable[[], Sequence[Case]],
         compare: Spec | None = None,
         time_limit: float = 5.0,
+        time_per_1000: float = 0.0,
+        slow_hint: Bilingual | None = None,
         mistakes: Iterable[Mistake] = (),
         hints: Iterable[Bilingual] = (),
         solution: str | Bilingual | None = None,
@@ -530,19 +585,36 @@ class FunctionProblem(Problem):
             cases = tuple(cases)
             if not cases or not all(isinstance(c, Case) for c in cases):
                 raise AuthoringError(f"{id}: cases must be a non-empty list of Case(...)")
-        if not (isinstance(time_limit, int | float) and time_limit > 0):
+        if not _is_seconds(time_limit):
             raise AuthoringError(f"{id}: time_limit must be a positive number of seconds")
+        if not _is_seconds(time_per_1000, zero_ok=True):
+            raise AuthoringError(f"{id}: time_per_1000 must be a number of seconds (0 or more)")
         _require_produce(id, self.mistakes)
         self._reference = reference
         self._case_source = cases
         self.spec = compare
         self.time_limit = float(time_limit)
+        self.time_per_1000 = float(time_per_1000)
+        self._slow_hint = None if slow_hint is None else bilingual(slow_hint, f"{id}: slow_hint")
+
+    def texts(self) -> list[tuple[str, Bilingual]]:
+        out = super().texts()
+        if self._slow_hint is not None:
+            out.append(("slow hint", self._slow_hint))
+        return out
 
     def _compute_expected(self) -> Any:
         return self._reference
 
+    # -- cases and limits
+
     def cases(self) -> list[Case]:
-        """The test cases for the data in use."""
+        """The test cases for the data in use (copies: changing them changes no check)."""
+        return copy.deepcopy(self._cases())
+
+    def _cases(self) -> list[Case]:
+        if not callable(self._case_source):  # declared as a list: the same in every world
+            return list(self._case_source)
         return self._cached("cases", self._build_cases)
 
     def _build_cases(self) -> list[Case]:
@@ -552,26 +624,49 @@ class FunctionProblem(Problem):
             raise AuthoringError(f"{self.id}: cases must be a non-empty list of Case(...)")
         return cases
 
-    def _reference_outcomes(self) -> list[_Outcome]:
+    def case_limit(self, case: Case) -> float:
+        """Seconds the trainee's function may take on ``case``."""
+        return self.time_limit + self.time_per_1000 * case_size(case) / 1000
+
+    def time_limit_text(self, lang: str | None = None) -> str:
+        """The time limit in words, as the exercise text states it."""
+        seconds = f"{self.time_limit:g}"
+        if self.time_per_1000 == 0:
+            return t("function.limit", lang=lang, seconds=seconds)
+        return t("function.limit_scaled", lang=lang, seconds=seconds,
+                 per_1000=f"{self.time_per_1000:g}")  # fmt: skip
+
+    def _reference_outcomes(self) -> list[Outcome]:
         return self._cached(
-            "reference_outcomes", lambda: [_run(self._reference, c, None) for c in self.cases()]
+            "reference_outcomes", lambda: [_run_trusted(self._reference, c) for c in self._cases()]
         )
 
-    def _observe(self, fn: Any) -> list[_Outcome]:
+    # -- running a function
+
+    def _observe(self, fn: Any) -> list[Outcome]:
+        """The trainee's function on every case, in the sandbox."""
         if not callable(fn):
             return []
-        outcomes = []
-        for case in self.cases():
-            outcome = _run(fn, case, self.time_limit)
-            outcomes.append(outcome)
-            if outcome.kind == "timeout":
-                break  # one endless loop is enough to know; do not wait once per case
-        return outcomes
+        cases = self._cases()
+        calls = [sandbox.Call(c.args, c.kwargs, self.case_limit(c)) for c in cases]
+        with _CaseProgress(self.var, len(calls)) as progress:
+            return sandbox.run_calls(fn, calls, on_tick=progress.tick)
 
-    def _same(self, observation: list[_Outcome], target: list[_Outcome]) -> bool:
+    def _target(self, mistake: Mistake) -> list[Outcome]:
+        wrong = mistake.produce(self._reference)  # our own wrong function: no sandbox needed
+        return [_run_trusted(wrong, c) for c in self._cases()]
+
+    def _probe(self, answer: Any) -> Any:
+        if callable(answer):
+            return sandbox.SandboxedFunction(answer, self.time_limit)
+        return _copy(answer)
+
+    def _same(self, observation: list[Outcome], target: list[Outcome]) -> bool:
         return len(observation) == len(target) and all(
             self._case_comparison(e, g) is None for e, g in zip(target, observation, strict=True)
         )
+
+    # -- judging
 
     def _judge(self, answer: Any, expected: Any) -> _Judgement:
         if not callable(answer):
@@ -582,7 +677,7 @@ class FunctionProblem(Problem):
             )
         if _mentions_blank(answer):
             return _Judgement("not_attempted", t("function.placeholder", var=self.var))
-        cases = self.cases()
+        cases = self._cases()
         reference = self._reference_outcomes()
         observed = self._observe(answer)
         if (
@@ -593,31 +688,44 @@ class FunctionProblem(Problem):
         ):
             return _Judgement("not_attempted", t("function.placeholder", var=self.var))
         results = []
-        first_failure: tuple[Case, _Outcome, _Outcome | None, Comparison | None] | None = None
+        first_failure: tuple[int, Outcome, Outcome | None, Comparison | None] | None = None
         for index, case in enumerate(cases):
             given = observed[index] if index < len(observed) else None
             difference = self._case_comparison(reference[index], given)
             passed = difference is None
-            results.append({"case": case.describe(self.var), "passed": passed})
+            results.append(
+                {
+                    "case": case.describe(self.var),
+                    "passed": passed,
+                    "seconds": None if given is None else round(given.seconds, 3),
+                }
+            )
             if not passed and first_failure is None:
-                first_failure = (case, reference[index], given, difference)
+                first_failure = (index, reference[index], given, difference)
         passed_count = sum(r["passed"] for r in results)
         details = {"cases": results}
         if first_failure is None:
+            lines = self._slow_note(cases, observed)
+            if lines:
+                details["slow"] = True
             return _Judgement(
-                "correct", t("function.correct", var=self.var, total=len(cases)), details=details
+                "correct",
+                t("function.correct", var=self.var, total=len(cases)),
+                lines=lines,
+                details=details,
             )
         return _Judgement(
             "incorrect",
             t("function.incorrect", var=self.var, passed=passed_count, total=len(cases)),
-            lines=self._failure_lines(*first_failure),
+            lines=self._failure_lines(cases, observed, *first_failure),
             details=details,
             observation=observed,
+            match_mistakes=observed[-1].kind not in _STOPPED if observed else True,
         )
 
-    def _case_comparison(self, expected: _Outcome, given: _Outcome | None) -> Comparison | None:
+    def _case_comparison(self, expected: Outcome, given: Outcome | None) -> Comparison | None:
         """None when the outcomes agree, else a Comparison (possibly without findings)."""
-        if given is None or given.kind == "timeout":
+        if given is None or given.kind in _STOPPED:
             return Comparison(False)
         if expected.kind == "raised" or given.kind == "raised":
             same = expected.kind == given.kind and expected.error == given.error
@@ -625,17 +733,46 @@ class FunctionProblem(Problem):
         result = compare(expected.value, given.value, self.spec)
         return None if result.equal else result
 
+    def _slow_note(self, cases: Sequence[Case], observed: Sequence[Outcome]) -> list[str]:
+        """A note for a correct function that took longer than the base limit somewhere."""
+        slowest = max(range(len(observed)), key=lambda i: observed[i].seconds, default=None)
+        if slowest is None or observed[slowest].seconds <= self.time_limit:
+            return []
+        case = cases[slowest]
+        lines = [
+            t(
+                "function.slow_but_correct",
+                case=case.describe(self.var),
+                size=f"{case_size(case):,}",
+                seconds=f"{observed[slowest].seconds:.1f}",
+                limit=f"{self.case_limit(case):.1f}",
+            )
+        ]
+        lines.append(text(self._slow_hint) if self._slow_hint else t("function.vectorize"))
+        return lines
+
     def _failure_lines(
         self,
-        case: Case,
-        expected: _Outcome,
-        given: _Outcome | None,
+        cases: Sequence[Case],
+        observed: Sequence[Outcome],
+        index: int,
+        expected: Outcome,
+        given: Outcome | None,
         difference: Comparison | None,
     ) -> list[str]:
+        case = cases[index]
         label = case.describe(self.var)
-        if given is None or given.kind == "timeout":
-            return [t("case.timeout", case=label, seconds=f"{self.time_limit:g}")]
+        if given is None:  # an earlier case stopped the run
+            return []
+        if given.kind == "timeout":
+            return self._timeout_lines(cases, observed, index)
+        if given.kind == "memory":
+            return [t("case.memory", case=label)]
+        if given.kind == "crashed":
+            return [t("case.crashed", case=label, detail=given.detail)]
         if given.kind == "raised":
+            if given.error == "SystemExit":
+                return [t("case.exit", case=label)]
             return [t("case.raised", case=label, error=given.error, detail=given.detail)]
         if expected.kind == "raised":
             return [
@@ -660,20 +797,101 @@ class FunctionProblem(Problem):
             lines += ["  " + line for line in difference.lines()]
         return lines
 
+    def _timeout_lines(self, cases: Sequence[Case], observed: Sequence[Outcome], index: int):
+        """ "Endless" on a small case (or before any case finished); else "too slow"."""
+        case = cases[index]
+        size = case_size(case)
+        limit = f"{self.case_limit(case):.1f}".rstrip("0").rstrip(".")
+        finished = [o for o in observed[:index] if o.kind != "timeout"]
+        label = case.describe(self.var)
+        if size <= SMALL_CASE or not finished:
+            return [t("case.endless", case=label, seconds=limit)]
+        fastest = max(finished, key=lambda o: o.seconds)
+        return [
+            t(
+                "case.too_slow",
+                case=label,
+                seconds=limit,
+                size=f"{size:,}",
+                earlier=f"{fastest.seconds:.2f}",
+            ),
+            text(self._slow_hint) if self._slow_hint else t("function.vectorize"),
+        ]
 
-def _run(fn: Callable[..., Any], case: Case, limit: float | None) -> _Outcome:
-    """Call ``fn`` on a private copy of the case's arguments (it may modify them)."""
+
+#: Outcomes after which the sandbox stopped running further cases.
+_STOPPED = frozenset({"timeout", "crashed", "memory"})
+
+
+def _slowly(compute: Callable[[], Any]) -> Any:
+    from coursekit.engine.slow import slow_step
+
+    with slow_step(t("check.preparing")):
+        return compute()
+
+
+def _is_seconds(value: Any, zero_ok: bool = False) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) and (value >= 0 if zero_ok else value > 0)
+
+
+def case_size(case: Case) -> int:
+    """The number of values in a case's largest argument (rows of a table, items of a
+    list); 1 for scalars and texts."""
+    sizes = [1]
+    for value in (*case.args, *case.kwargs.values()):
+        if isinstance(value, pd.DataFrame | pd.Series | pd.Index | np.ndarray | list | tuple):
+            try:
+                sizes.append(len(value))
+            except TypeError:
+                continue
+    return max(sizes)
+
+
+def _run_trusted(fn: Callable[..., Any], case: Case) -> Outcome:
+    """Run one of our own functions (the reference, a mistake's) in this process, on a
+    private copy of the case's arguments."""
     try:
         args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
     except Exception:
         args, kwargs = case.args, dict(case.kwargs)
     try:
-        value = call_with_timeout(fn, args, kwargs, limit)
-    except CaseTimeout:
-        return _Outcome("timeout")
-    except (Exception, SystemExit) as exc:  # the trainee's exception is feedback, not a crash
-        return _Outcome("raised", error=type(exc).__name__, detail=_exception_text(exc))
-    return _Outcome("returned", value=value)
+        value = fn(*args, **kwargs)
+    except Exception as exc:  # an expected exception ("should raise ValueError")
+        return Outcome("raised", error=type(exc).__name__, detail=_exception_text(exc))
+    return Outcome("returned", value=value)
+
+
+class _CaseProgress:
+    """A progress bar over the test cases, shown only when a run takes more than a second."""
+
+    DELAY = 1.0
+
+    def __init__(self, var: str, total: int) -> None:
+        self.var = var
+        self.total = total
+        self.bar = None
+
+    def __enter__(self) -> _CaseProgress:
+        return self
+
+    def tick(self, done: int, total: int, elapsed: float) -> None:
+        try:
+            if self.bar is None:
+                if elapsed < self.DELAY:
+                    return
+                from coursekit.engine.slow import progress_bar
+
+                self.bar = progress_bar(total, t("function.progress", var=self.var))
+            self.bar.update(done - self.bar.n)
+        except Exception:  # a progress bar is a courtesy
+            self.bar = None
+
+    def __exit__(self, *exc_info) -> None:
+        if self.bar is not None:
+            with contextlib.suppress(Exception):
+                self.bar.close()
 
 
 def _is_simple(value: Any) -> bool:
@@ -1012,7 +1230,9 @@ def _ipython_namespace() -> dict[str, Any] | None:
 
 def _stale_reason() -> str | None:
     try:
-        return course.stale_reason()
+        return state.stale_reason()
+    except CourseDataError:
+        raise  # the data is gone or damaged: the check says so
     except Exception:  # cannot tell: do not block the check on it
         return None
 
@@ -1040,12 +1260,13 @@ def _exception_text(exc: BaseException, limit: int = 200) -> str:
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
-def _record(problem_id: str, status: str) -> None:
+def _record(problem_id: str, status: str) -> list[str]:
+    """Count the check in the progress file; return notices for the trainee (once each)."""
     if status == "not_attempted":
-        return
+        return []
     try:
-        from coursekit.engine import progress
+        from coursekit.engine import attempts
 
-        progress.record(problem_id, status)
+        return attempts.record(problem_id, status)
     except Exception:  # progress is a convenience; never at the cost of the feedback
-        pass
+        return []

@@ -1,23 +1,13 @@
-"""Local progress: attempts and passes per problem, in a small JSON file.
+"""The progress report: attempted and passed problems per module, as a table or bars.
 
-The file is ``COURSEKIT_PROGRESS`` if set, else ``progress.json`` in the user data
-directory. Every check (except "not attempted") adds one attempt, and one pass when
-correct::
-
-    {"version": 1, "problems": {"rfm.q1": {"attempts": 3, "passes": 1}}}
-
-Two kernels may check at the same moment, so each update is a read-modify-write under a
-``filelock.FileLock`` with an atomic replace. A corrupted file is moved aside
-(``progress.json.corrupt-N``) and a fresh one started; any failure to write is silent,
-because progress must never cost the trainee their feedback.
+Reads the attempt store (:mod:`coursekit.engine.attempts`, which writes the progress file)
+and shows it: ``coursekit progress`` prints a table for every module, and
+``course.progress()`` draws bars in the notebook. The store's names are re-exported here.
 """
 
 from __future__ import annotations
 
-import contextlib
 import html
-import json
-import os
 import sys
 import unicodedata
 from collections.abc import Mapping
@@ -25,102 +15,32 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from coursekit.engine.attempts import (
+    FORMAT_VERSION,
+    Progress,
+    ProgressFileError,
+    progress_path,
+    read_progress,
+    record,
+)
 from coursekit.engine.i18n import t
 
-FORMAT_VERSION = 1
-LOCK_TIMEOUT = 10.0  # seconds; a lock held longer than this is someone else's bug
+__all__ = [
+    "FORMAT_VERSION",
+    "ModuleProgress",
+    "Progress",
+    "ProgressFileError",
+    "ProgressView",
+    "progress_command",
+    "progress_path",
+    "read_progress",
+    "record",
+    "show_progress",
+    "summarize",
+    "text_table",
+]
+
 BAR_WIDTH = 20
-
-Progress = dict[str, dict[str, int]]
-
-
-class ProgressFileError(Exception):
-    """The progress file exists but cannot be read as progress."""
-
-
-def progress_path() -> Path:
-    """Where progress is stored: ``COURSEKIT_PROGRESS``, else the user data directory."""
-    configured = os.environ.get("COURSEKIT_PROGRESS", "").strip()
-    if configured:
-        return Path(configured).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("coursekit")) / "progress.json"
-
-
-def read_progress(path: str | os.PathLike | None = None) -> Progress:
-    """Problem id → ``{"attempts": n, "passes": k}``; empty when there is no file yet.
-
-    Raises:
-        ProgressFileError: the file exists but is not valid progress.
-    """
-    path = Path(path) if path is not None else progress_path()
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise ProgressFileError(f"{type(exc).__name__}: {exc}") from exc
-    return _parse(raw)
-
-
-def _parse(raw: bytes) -> Progress:
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ProgressFileError(f"not JSON ({type(exc).__name__})") from exc
-    problems = data.get("problems") if isinstance(data, dict) else None
-    if not isinstance(problems, dict):
-        raise ProgressFileError("no 'problems' table")
-    out: Progress = {}
-    for problem_id, entry in problems.items():
-        attempts = entry.get("attempts") if isinstance(entry, dict) else None
-        passes = entry.get("passes") if isinstance(entry, dict) else None
-        if not (_count(attempts) and _count(passes) and passes <= attempts):
-            raise ProgressFileError(f"bad entry for {problem_id!r}")
-        out[problem_id] = {"attempts": attempts, "passes": passes}
-    return out
-
-
-def _count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def record(problem_id: str, status: str, path: str | os.PathLike | None = None) -> None:
-    """Add one attempt (and one pass when ``status == "correct"``). Never raises."""
-    # A read-only home or a full disk must not break a check.
-    with contextlib.suppress(Exception):
-        _record(problem_id, status == "correct", path)
-
-
-def _record(problem_id: str, passed: bool, path: str | os.PathLike | None) -> None:
-    from filelock import FileLock
-
-    from coursekit.fileio import atomic_write_text
-
-    path = Path(path) if path is not None else progress_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(f"{path}.lock", timeout=LOCK_TIMEOUT):
-        try:
-            problems = read_progress(path)
-        except ProgressFileError:
-            _move_aside(path)
-            problems = {}
-        entry = problems.setdefault(problem_id, {"attempts": 0, "passes": 0})
-        entry["attempts"] += 1
-        entry["passes"] += int(passed)
-        document = {"version": FORMAT_VERSION, "problems": dict(sorted(problems.items()))}
-        atomic_write_text(path, json.dumps(document, ensure_ascii=False, indent=1) + "\n")
-
-
-def _move_aside(path: Path) -> Path:
-    """Rename a corrupted file to the first free ``<name>.corrupt-N`` (kept for inspection)."""
-    for n in range(1, 10_000):
-        target = path.with_name(f"{path.name}.corrupt-{n}")
-        if not target.exists():
-            os.replace(path, target)
-            return target
-    raise OSError(f"too many corrupted progress files next to {path}")
 
 
 # ---------------------------------------------------------------------------- summaries

@@ -1,12 +1,14 @@
-"""Run a trainee's function with a time limit, so an endless loop becomes feedback.
+"""Call a function with a time limit, in this process: the sandbox's fallback.
 
-In the main thread on POSIX (where a Jupyter kernel runs cells) the limit is a one-shot
-``SIGALRM`` timer that raises inside the running function. Elsewhere (Windows, a worker
-thread) the function runs in a daemon thread that is abandoned when the limit passes: it
-cannot be killed, but the check returns and the kernel stays usable.
+Trainees' functions normally run in a forked child (:mod:`coursekit.engine.sandbox`),
+where a limit is a kill. Where ``os.fork`` does not exist (Windows) they run here instead:
+in the main thread on POSIX the limit is a one-shot ``SIGALRM`` timer that raises inside
+the running function; elsewhere the function runs in a daemon thread that is abandoned
+when the limit passes (it cannot be killed, but the check returns and the kernel stays
+usable).
 
-Known limit: a function that catches ``BaseException`` (a bare ``except:``) inside its loop
-swallows the alarm; the grader's per-notebook timeout is the backstop for that.
+Known limit of this fallback: a function that catches ``BaseException`` (a bare
+``except:``) inside its loop swallows the alarm.
 """
 
 from __future__ import annotations

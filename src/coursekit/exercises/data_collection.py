@@ -45,8 +45,12 @@ from coursekit.engine import (
     SeriesSpec,
     ValueProblem,
     ____,
+    per_world,
 )
+from coursekit.engine.recognize import frame_column
+from coursekit.errors import CourseDataError
 from coursekit.methods import data_collection as dc
+from coursekit.methods.common import COMPLETED, completed_orders, snapshot_date
 from coursekit.synth.io import raw_export_path
 
 __all__ = ["NOTEBOOK", "PROBLEMS", "____", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8",
@@ -54,41 +58,44 @@ __all__ = ["NOTEBOOK", "PROBLEMS", "____", "q1", "q2", "q3", "q4", "q5", "q6", "
 
 NOTEBOOK = "01_data_collection"
 
-POS_ID_COLUMNS = ["小票号", "会员卡号", "商品条码"]  # what q2 compares: the ids must stay text
+# What q2 compares: the four identifier columns its text names, which must stay text.
+POS_ID_COLUMNS = ["小票号", "会员卡号", "商品条码", "原小票号"]
 ONLINE_CHANNEL = {"APP": "app", "MINI_PROGRAM": "mini_program"}
 
 
 # ---------------------------------------------------------------------------- shared data
 #
-# Reading the raw exports takes seconds, so each is read once per world and shared by
-# every problem. A world is known by its directory and MANIFEST fingerprint, which changes
-# whenever any of its files does: setting up the same world again reuses what was read.
-# The two most recent worlds are kept (a trainee uses one; tests switch between two).
-# Nothing below modifies these frames.
-
-_WORLDS_KEPT = 2
-_shared: dict[tuple, dict[str, Any]] = {}
-
-
-def _once(key: str, compute: Callable[[], Any]) -> Any:
-    info = course.info()
-    world = (info.path, info.fingerprint)
-    if world not in _shared:
-        while len(_shared) >= _WORLDS_KEPT:
-            del _shared[next(iter(_shared))]
-        _shared[world] = {}
-    store = _shared[world]
-    if key not in store:
-        store[key] = compute()
-    return store[key]
+# Reading the raw exports takes a second or more, so each is read once per world
+# (coursekit.engine.cache) and shared by every problem: setting up the same world again
+# reuses what was read, a regenerated one starts afresh. Nothing below modifies these
+# frames.
 
 
 def _raw_path(name: str):
     return raw_export_path(course.data_dir(), name)  # CourseDataError if missing or cut short
 
 
+def _read_raw(name: str, reader: Callable[[Any], Any], *args: Any) -> Any:
+    """``reader(raw/name, *args)``; a missing or damaged export is a CourseDataError naming
+    the file, which the check shows as a data problem, not as the trainee's or ours."""
+    path = _raw_path(name)
+    verify = f"run `coursekit data verify {course.data_dir()}`"
+    if not path.is_file():
+        raise CourseDataError(f"the course data is damaged: raw/{name} is missing; {verify}")
+    try:
+        return reader(path, *args)
+    except CourseDataError:
+        raise
+    except Exception as exc:
+        raise CourseDataError(
+            f"the course data is damaged: raw/{name} cannot be read ({type(exc).__name__}); "
+            f"{verify}"
+        ) from exc
+
+
+@per_world
 def _params() -> dict:
-    return _once("params", lambda: dc.world_parameters(course.data_dir()))
+    return dc.world_parameters(course.data_dir())
 
 
 def _timezone() -> str:
@@ -103,38 +110,49 @@ def _last_year() -> int:
     return pd.Timestamp(_params()["end"]).year
 
 
+@per_world
 def _pos_export() -> pd.DataFrame:
-    return _once("pos_export", lambda: dc.read_pos_export(_raw_path("pos_transactions.csv")))
+    return _read_raw("pos_transactions.csv", dc.read_pos_export)
 
 
+@per_world
 def _pos() -> pd.DataFrame:
-    return _once("pos", lambda: dc.prepare_pos(_pos_export()))
+    return dc.prepare_pos(_pos_export())
 
 
+@per_world
 def _crm_export() -> pd.DataFrame:
-    return _once("crm_export", lambda: dc.read_crm_export(_raw_path("crm_members.xlsx")))
+    return _read_raw("crm_members.xlsx", dc.read_crm_export)
 
 
+@per_world
 def _online() -> pd.DataFrame:
-    return _once(
-        "online", lambda: dc.read_online_orders(_raw_path("online_orders.jsonl"), _timezone())[0]
-    )
+    orders, _ = _read_raw("online_orders.jsonl", _online_orders, _timezone())
+    return orders
 
 
+def _online_orders(path, timezone: str):
+    return dc.read_online_orders(path, timezone, items=False)
+
+
+@per_world
 def _group_buy() -> pd.DataFrame:
-    return _once("group_buy", lambda: dc.parse_group_buy(_raw_path("group_buy_chains.txt")))
+    return _read_raw("group_buy_chains.txt", dc.parse_group_buy)
 
 
+@per_world
 def _identity_key() -> pd.DataFrame:
-    return _once("key", lambda: dc.read_identity_key(_raw_path("identity_key.csv")))
+    return _read_raw("identity_key.csv", dc.read_identity_key)
 
 
+@per_world
 def _orders() -> pd.DataFrame:
-    return _once("orders", lambda: course.load("orders"))
+    return course.load("orders")
 
 
+@per_world
 def _customers() -> pd.DataFrame:
-    return _once("customers", lambda: course.load("customers"))
+    return course.load("customers")
 
 
 # ---------------------------------------------------------------------------- q1 the bridge
@@ -237,8 +255,10 @@ def _ids_are_numbers(answer: Any, expected: Any) -> bool:
     if not isinstance(answer, pd.DataFrame) or not answer.columns.is_unique:
         return False
     return any(
-        column in answer.columns and pd.api.types.is_numeric_dtype(answer[column])
-        for column in ("会员卡号", "商品条码", "小票号")
+        column in answer.columns
+        and pd.api.types.is_numeric_dtype(answer[column])
+        and answer[column].notna().any()  # a column of nothing but NaN is another mistake
+        for column in POS_ID_COLUMNS
     )
 
 
@@ -246,8 +266,8 @@ q2 = ValueProblem(
     id="data_collection.q2",
     var="pos",
     title={"en": "Read the POS export as it comes", "zh": "按原样读取 POS 收银导出"},
-    # Only the identifier columns are compared: they are what a wrong encoding or dtype
-    # breaks, and comparing all 15 columns would cost a trainee a second per check.
+    # The identifier columns the exercise names are compared: they are what a wrong
+    # encoding or dtype breaks (a receipt number read as a number loses its leading zeros).
     reference=lambda: _pos_export()[POS_ID_COLUMNS],
     compare=FrameSpec(allow_extra_columns=True),
     mistakes=[
@@ -269,14 +289,15 @@ q2 = ValueProblem(
             "ids_as_numbers",
             en=(
                 "Identifiers were read as numbers: card numbers became floats "
-                "(880113832366.0, NaN for walk-ins) and barcodes lost their text form, so "
-                "they no longer match the CRM or the product list. Read 小票号, 会员卡号 and "
-                "商品条码 with dtype=str."
+                "(880113832366.0, NaN for walk-ins), receipt numbers lost their leading zeros "
+                "(000124010200127 became 124010200127) and barcodes their text form, so they "
+                "no longer match the CRM, the product list or each other. Read 小票号, "
+                "会员卡号, 商品条码 and 原小票号 with dtype=str."
             ),
             zh=(
-                "编号被读成了数字：会员卡号变成浮点数（880113832366.0，散客为 NaN），条码也不再是"
-                "文本，之后就无法与 CRM 或商品表匹配。请用 dtype=str 读取小票号、"
-                "会员卡号和商品条码。"
+                "编号被读成了数字：会员卡号变成浮点数（880113832366.0，散客为 NaN），小票号丢掉了"
+                "开头的 0（000124010200127 变成 124010200127），条码也不再是文本，之后就无法与 "
+                "CRM、商品表或彼此匹配。请用 dtype=str 读取小票号、会员卡号、商品条码和原小票号。"
             ),
             produce=lambda expected: _pos_read_as(encoding="gbk"),
             matches=_ids_are_numbers,
@@ -296,11 +317,11 @@ q2 = ValueProblem(
         {
             "en": (
                 "Pass `encoding='gbk'` and `dtype={'小票号': str, '会员卡号': str, '商品条码': "
-                "str}` to `pd.read_csv`."
+                "str, '原小票号': str}` to `pd.read_csv`."
             ),
             "zh": (
                 "给 `pd.read_csv` 传入 `encoding='gbk'` 和 `dtype={'小票号': str, '会员卡号': str, "
-                "'商品条码': str}`。"
+                "'商品条码': str, '原小票号': str}`。"
             ),
         },
     ],
@@ -573,19 +594,14 @@ q4 = ValueProblem(
 # ---------------------------------------------------------------------------- q5 online clean
 
 
+@per_world
 def _test_order_numbers() -> set[str]:
     online = _online()
-    return _once(
-        "test_orders",
-        lambda: set(online.loc[dc.is_test_order(online), "order_no"]),
-    )
+    return set(online.loc[dc.is_test_order(online), "order_no"])
 
 
 def _order_numbers(answer: Any) -> pd.Series | None:
-    if not isinstance(answer, pd.DataFrame) or "order_no" not in answer.columns:
-        return None
-    values = answer["order_no"]
-    return values if isinstance(values, pd.Series) else None
+    return frame_column(answer, "order_no")
 
 
 def _online_kept(*, repeats: bool, tests: bool) -> pd.DataFrame:
@@ -620,7 +636,8 @@ q5 = ValueProblem(
             ),
             produce=lambda expected: _online_kept(repeats=True, tests=False),
             matches=lambda answer, expected: (
-                (numbers := _order_numbers(answer)) is not None and bool(numbers.duplicated().any())
+                (numbers := _order_numbers(answer)) is not None
+                and bool(numbers.dropna().duplicated().any())
             ),
         ),
         Mistake(
@@ -681,6 +698,8 @@ def _count_receipts(
     walk_ins: bool = False,
     returns: bool = False,
     distinct: bool = True,
+    every_year: bool = False,
+    returned_sales: bool = True,
 ) -> int:
     """Receipts of the last year counted from the POS export, one cleaning step at a time."""
     pos = _pos_export()
@@ -691,8 +710,11 @@ def _count_receipts(
         keep &= pos["会员卡号"].notna()
     if not returns:
         keep &= pos["交易类型"] == dc.POS_SALE
-    in_year = parse(pos["交易时间"]).dt.year == _last_year()
-    chosen = pos.loc[keep & in_year, "小票号"]
+    if not returned_sales:
+        keep &= ~pos["小票号"].isin(set(pos["原小票号"].dropna()))
+    if not every_year:
+        keep &= parse(pos["交易时间"]).dt.year == _last_year()
+    chosen = pos.loc[keep, "小票号"]
     return int(chosen.nunique() if distinct else len(chosen))
 
 
@@ -772,6 +794,28 @@ q6 = ValueProblem(
                 "。"
             ),
             produce=lambda expected: _count_receipts(distinct=False),
+        ),
+        Mistake(
+            "every_year_counted",
+            en=(
+                "You counted the receipts of every year in the data. The question is about "
+                "LAST_YEAR only: keep the rows whose 交易时间 falls in that year."
+            ),
+            zh="你统计了数据中所有年份的小票。题目只问 LAST_YEAR：请只保留交易时间在该年的行。",
+            produce=lambda expected: _count_receipts(every_year=True),
+        ),
+        Mistake(
+            "returned_sales_dropped",
+            en=(
+                "Sale receipts that were returned later are missing. The member still came to "
+                "buy: a returned sale counts as a receipt; only the return receipt itself "
+                "does not."
+            ),
+            zh=(
+                "后来被退货的销售小票被去掉了。会员当时确实来购物了：被退货的销售小票照样计数；"
+                "只有退货小票本身不算。"
+            ),
+            produce=lambda expected: _count_receipts(returned_sales=False),
         ),
     ],
     hints=[
@@ -1063,7 +1107,7 @@ def _completed_by_hand(
     lines = _group_buy()
     if not tests:
         lines = lines[~dc.is_test_group(lines)]
-    kept = {"completed"} | ({"returned"} if returns else set())
+    kept = {COMPLETED} | ({"returned"} if returns else set())
     kept |= {"cancelled"} if cancellations else set()
     counts["group_buy"] = int(lines["status"].isin(kept).sum())
     return _per_channel(counts)
@@ -1076,9 +1120,7 @@ def _per_channel(counts: dict[str, int]) -> pd.Series:
 
 
 def _completed_per_channel_reference() -> pd.Series:
-    orders = _orders()
-    completed = orders[orders["status"] == "completed"]
-    counts = completed["channel"].astype("str").value_counts()
+    counts = completed_orders(_orders())["channel"].astype("str").value_counts()
     return _per_channel({c: int(counts.get(c, 0)) for c in dc.CHANNELS})
 
 
@@ -1177,13 +1219,13 @@ q9 = ValueProblem(
 
 def _tags_by_hand(
     *,
-    statuses: tuple[str, ...] | None = ("completed",),
+    statuses: tuple[str, ...] | None = (COMPLETED,),
     online: tuple[str, ...] = dc.ONLINE_CHANNELS,
     every_customer: bool = True,
 ) -> pd.DataFrame:
     """The tag table written out with groupby, as a trainee would."""
     customers, orders = _customers(), _orders()
-    snapshot = dc.default_snapshot(orders)
+    snapshot = snapshot_date(orders)
     counted = orders if statuses is None else orders[orders["status"].isin(statuses)]
     ids = customers["customer_id"] if every_customer else orders["customer_id"].drop_duplicates()
     tags = pd.DataFrame({"customer_id": np.sort(ids.to_numpy())}).set_index("customer_id")

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from coursekit import course
-from coursekit.engine import Mistake, ScalarSpec, SeriesSpec, ValueProblem, ____
+from coursekit.engine import Mistake, ScalarSpec, SeriesSpec, ValueProblem, ____, per_world
+from coursekit.methods.common import completed_orders as completed_of
 
 __all__ = ["NOTEBOOK", "PROBLEMS", "____", "q1", "q2", "q3", "q4"]
 
@@ -30,15 +31,34 @@ MONTH_FORMAT = "%Y-%m"  # month labels such as "2025-11"
 # ---------------------------------------------------------------------------- references
 
 
+# Shared tables, read once per world (coursekit.engine.cache) and never modified below.
+
+
+@per_world
+def _orders() -> pd.DataFrame:
+    return course.load("orders")
+
+
+@per_world
+def _customers() -> pd.DataFrame:
+    return course.load("customers")
+
+
+@per_world
 def completed_orders() -> pd.DataFrame:
-    """Orders that count as sales: status "completed" (not returned, not cancelled)."""
-    orders = course.load("orders")
-    return orders[orders["status"] == "completed"]
+    """Orders that count as sales (:func:`coursekit.methods.common.completed_orders`)."""
+    return completed_of(_orders())
+
+
+@per_world
+def _lines_with_category() -> pd.DataFrame:
+    lines = course.load("order_items")
+    return lines.merge(course.load("products")[["product_id", "category"]], on="product_id")
 
 
 def customers_per_tier() -> pd.Series:
     """Number of members per city tier (1 first-tier ... 4 third-tier and below)."""
-    return course.load("customers")["city_tier"].value_counts().sort_index()
+    return _customers()["city_tier"].value_counts().sort_index()
 
 
 def channel_share(
@@ -55,9 +75,8 @@ def category_totals(orders: pd.DataFrame, measure: str = "line_amount") -> pd.Se
     Category sales add up order lines (``line_amount``), so they are before coupons: a
     coupon belongs to the whole order, not to one line.
     """
-    lines = course.load("order_items")
+    lines = _lines_with_category()
     lines = lines[lines["order_id"].isin(orders["order_id"])]
-    lines = lines.merge(course.load("products")[["product_id", "category"]], on="product_id")
     return lines.groupby("category")[measure].sum()
 
 
@@ -82,9 +101,7 @@ def orders_per_month(orders: pd.DataFrame) -> pd.Series:
 
 
 def _tiers_from_orders(distinct: bool) -> pd.Series:
-    with_tier = course.load("orders").merge(
-        course.load("customers")[["customer_id", "city_tier"]], on="customer_id"
-    )
+    with_tier = _orders().merge(_customers()[["customer_id", "city_tier"]], on="customer_id")
     if distinct:
         return with_tier.groupby("city_tier")["customer_id"].nunique()
     return with_tier["city_tier"].value_counts()
@@ -104,7 +121,7 @@ def _is_percent_of(answer, expected) -> bool:
 
 
 def _all_statuses_share(expected) -> float:
-    return channel_share(course.load("orders"))
+    return channel_share(_orders())
 
 
 def _gross_share(expected) -> float:
@@ -199,9 +216,7 @@ q1 = ValueProblem(
                 "the number of members in each tier."
             ),
             zh="这是各等级会员的占比（`normalize=True`）。题目要的是每个等级的会员人数。",
-            produce=lambda expected: course.load("customers")["city_tier"].value_counts(
-                normalize=True
-            ),
+            produce=lambda expected: _customers()["city_tier"].value_counts(normalize=True),
         ),
     ],
     hints=[
@@ -334,7 +349,7 @@ q3 = ValueProblem(
                 "退货和取消订单的明细行不算销售额：只保留已完成订单的明细行"
                 "（按已完成订单的 `order_id` 筛选 `order_items`）。"
             ),
-            produce=lambda expected: category_sales(course.load("orders")).head(3),
+            produce=lambda expected: category_sales(_orders()).head(3),
         ),
         Mistake(
             "units_not_sales",
@@ -403,7 +418,7 @@ q4 = ValueProblem(
                 '`status` is "completed".'
             ),
             zh='你的计数包含了退货和取消的订单：只保留 `status` 为 "completed" 的订单。',
-            produce=lambda expected: orders_per_month(course.load("orders")),
+            produce=lambda expected: orders_per_month(_orders()),
         ),
         Mistake(
             "years_pooled",

@@ -1,4 +1,9 @@
-"""Definitions every module shares: which orders count as sales, and the day of the analysis."""
+"""Definitions every module shares: which orders count as sales, and the day of the analysis.
+
+Each is written once, here. The exercise checks, the reference methods of every module and
+the solution notebooks use these functions, so "completed" and "snapshot" mean the same
+thing everywhere.
+"""
 
 from __future__ import annotations
 
@@ -18,4 +23,9 @@ def snapshot_date(orders: pd.DataFrame) -> pd.Timestamp:
     Recency counts calendar days up to this date, so the most recent customers have
     recency 1 (see ``coursekit.methods.rfm``).
     """
-    return orders["order_ts"].max().normalize() + pd.Timedelta(days=1)
+    return day_after_last(orders["order_ts"])
+
+
+def day_after_last(timestamps: pd.Series) -> pd.Timestamp:
+    """Midnight of the day after the latest of ``timestamps`` (the snapshot rule)."""
+    return pd.Timestamp(timestamps.max()).normalize() + pd.Timedelta(days=1)

@@ -8,12 +8,14 @@ RFM describes each customer by three numbers taken from the order history:
 - **Monetary (消费金额)**, ``monetary``: the sum of the order amounts (yuan).
 
 **Which orders to feed.** :func:`rfm_table` counts exactly the rows it is given. Filter
-first: in this course, completed orders only (``orders[orders["status"] == "completed"]``),
-so that returned and cancelled orders add neither frequency nor money.
+first: in this course, completed orders only (:func:`completed_orders`, the course's one
+definition in :mod:`coursekit.methods.common`), so that returned and cancelled orders add
+neither frequency nor money.
 
 **Snapshot convention.** Recency counts calendar dates, not hours: an order at 23:59 on
 the day before the snapshot has recency 1. The default snapshot is the day after the last
-order date in the data, so the most recent customers have recency 1; an explicit
+order date in the data (:func:`coursekit.methods.common.snapshot_date`), so the most
+recent customers have recency 1; an explicit
 snapshot on the last order date gives them 0, one before it is an error.
 
 **Tie rule for scores (1..n_bins, higher is better).** A customer's score is
@@ -72,6 +74,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from coursekit.methods.common import completed_orders, day_after_last
+
 __all__ = [
     "PLAYS",
     "RFM_COLUMNS",
@@ -85,6 +89,7 @@ __all__ = [
     "SegmentRule",
     "ValueTier",
     "action_table",
+    "completed_orders",
     "play_customers",
     "revenue_concentration",
     "rfm_scores",
@@ -157,7 +162,7 @@ def rfm_table(
     amounts = _numeric_amounts(orders[amount_col], amount_col, orders.index)
 
     last_order_day = order_days.max()
-    snapshot_day = _snapshot_day(snapshot_date, default=last_order_day + pd.Timedelta(days=1))
+    snapshot_day = _snapshot_day(snapshot_date, default=day_after_last(order_days))
     if snapshot_day < last_order_day:
         raise ValueError(
             f"snapshot_date {snapshot_day.date()} is before the last order date "
