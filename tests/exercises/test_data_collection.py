@@ -187,22 +187,30 @@ def test_the_fast_order_reader_gives_the_same_orders(course_world):
     ("damage", "problem", "says"),
     [
         ("delete", ex.q2, "raw/pos_transactions.csv is missing"),
-        ("truncate", ex.q3, "raw/crm_members.xlsx cannot be read"),
+        ("truncate", ex.q3, "raw/crm_members.xlsx is cut short"),
     ],
 )
 def test_a_damaged_raw_export_is_a_data_message(tmp_path, small_world_dir, damage, problem, says):
-    """It used to be "Something went wrong inside the checker ... not your fault"."""
+    """It used to be "Something went wrong inside the checker ... not your fault".
+
+    Damage done before ``course.setup()`` is refused there; damage done after it (the
+    kernel already set up) is what the check itself must explain.
+    """
     import shutil
+
+    from coursekit.errors import CourseDataError
 
     world = tmp_path / "world"
     shutil.copytree(small_world_dir, world)
+    course.setup(data=world, quiet=True)
     name = says.split()[0]
     if damage == "delete":
         (world / name).unlink()
     else:
         data = (world / name).read_bytes()
         (world / name).write_bytes(data[: len(data) // 2])
-    course.setup(data=world, quiet=True)
+    with pytest.raises(CourseDataError, match=name):
+        course.setup(data=world, quiet=True)
     feedback = problem.check(0)
     assert feedback.status == "error" and feedback.details["reason"] == "data_error"
     assert says in feedback.message and "coursekit data verify" in feedback.message
