@@ -290,13 +290,13 @@ q2 = ValueProblem(
             en=(
                 "Identifiers were read as numbers: card numbers became floats "
                 "(880113832366.0, NaN for walk-ins), receipt numbers lost their leading zeros "
-                "(000124010200127 became 124010200127) and barcodes their text form, so they "
+                "(003324010100005 became 3324010100005) and barcodes their text form, so they "
                 "no longer match the CRM, the product list or each other. Read 小票号, "
                 "会员卡号, 商品条码 and 原小票号 with dtype=str."
             ),
             zh=(
                 "编号被读成了数字：会员卡号变成浮点数（880113832366.0，散客为 NaN），小票号丢掉了"
-                "开头的 0（000124010200127 变成 124010200127），条码也不再是文本，之后就无法与 "
+                "开头的 0（003324010100005 变成 3324010100005），条码也不再是文本，之后就无法与 "
                 "CRM、商品表或彼此匹配。请用 dtype=str 读取小票号、会员卡号、商品条码和原小票号。"
             ),
             produce=lambda expected: _pos_read_as(encoding="gbk"),
