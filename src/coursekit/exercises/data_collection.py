@@ -212,7 +212,7 @@ q1 = ChoiceProblem(
                 "Names repeat: thousands of members share a name with someone else (王芳, "
                 "张伟 ...), and the tills do not record names at all."
             ),
-            zh="姓名会重复：成千上万的会员与他人同名（王芳、张伟……），而且门店收银根本不记录姓名。",
+            zh="姓名会重复：数以千计的会员与他人同名（王芳、张伟……），而且门店收银根本不记录姓名。",
         ),
     },
     hints=[
