@@ -624,6 +624,33 @@ def _is_scaled_not_logged(answer: Any, expected: pd.DataFrame) -> bool:
     )
 
 
+def _log_without_one() -> pd.DataFrame:
+    """np.log instead of np.log1p, then standardized with pandas (StandardScaler refuses
+    the -inf that the log of a zero count gives)."""
+    logged = _features().copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for col in _logged_columns(logged):
+            logged[col] = np.log(logged[col])
+        return (logged - logged.mean()) / logged.std()
+
+
+def _is_log_of_zero(answer: Any, expected: pd.DataFrame) -> bool:
+    """A logged column with -inf (log of 0), or every logged column that has zeros in the
+    features entirely missing (standardizing -inf gives NaN everywhere)."""
+    frame = _numeric_part(answer)
+    if frame is None or len(frame) == 0:
+        return False
+    features = _features()
+    logged = [col for col in _logged_columns(frame) if col in features.columns]
+    with_zeros = [col for col in logged if (features[col] == 0).any()]
+    if not with_zeros:
+        return False
+    values = frame[logged].to_numpy()
+    if np.isneginf(values).any():
+        return True
+    return bool(all(frame[col].isna().all() for col in with_zeros) and frame.notna().any().any())
+
+
 def _is_scaled_before_log(answer: Any, expected: pd.DataFrame) -> bool:
     """Missing or infinite values in the logged columns only: log1p met standardized
     values below -1, which only happens when the log comes after the scaling."""
@@ -675,6 +702,20 @@ q4 = ValueProblem(
             ),
             produce=lambda expected: _features(),
             matches=_is_raw,
+        ),
+        Mistake(
+            "log_of_zero",
+            en=(
+                "Some of your logged columns are -inf or entirely missing: np.log(0) is "
+                "minus infinity, and members with no browsing have 0 sessions. Use "
+                "np.log1p (the log of 1 + x), which is 0 at 0."
+            ),
+            zh=(
+                "你取对数的列中有 -inf，或整列都是缺失值：np.log(0) 是负无穷，"
+                "而没有浏览记录的会员会话数为 0。请用 np.log1p（即 log(1 + x)），它在 0 处为 0。"
+            ),
+            produce=lambda expected: _log_without_one(),
+            matches=_is_log_of_zero,
         ),
         Mistake(
             "scaled_before_log",
@@ -1177,6 +1218,21 @@ q7 = ValueProblem(
                 "中心化之后，再把跳过的格子填为 0。"
             ),
             produce=lambda expected: _benefits_skips_as_zero(),
+        ),
+        Mistake(
+            "skipped_left_missing",
+            en=(
+                "Centred right, but the skipped answers are still missing (NaN): k-means "
+                "refuses a table with gaps. Fill them with 0, the respondent's own average, "
+                "after centring."
+            ),
+            zh=(
+                "中心化是对的，但跳过的题目仍是缺失值（NaN）：k-means 不接受有空缺的表。"
+                "请在中心化之后把它们填为 0，即该受访者自己的平均水平。"
+            ),
+            produce=lambda expected: bh.benefit_importance(
+                course.load("survey"), course.load("survey_items")
+            ),
         ),
         Mistake(
             "mean_over_all_items",
