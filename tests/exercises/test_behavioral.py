@@ -334,6 +334,12 @@ def test_q9_what_trainees_get_wrong(course_world):
     assert wrong(ex.q9, answer) == "support_over_items"
     reversed_rule = {"support": support, "confidence": both / produce.sum(), "lift": lift}
     assert wrong(ex.q9, reversed_rule) == "confidence_reversed"
+    # The hint's lift = confidence / produce.mean(), on the reversed confidence.
+    reversed_rule["lift"] = reversed_rule["confidence"] / produce.mean()
+    assert wrong(ex.q9, reversed_rule) == "confidence_reversed"
+    # lift = support / meat.mean(): the confidence again, under another name.
+    halfway = {"support": support, "confidence": confidence, "lift": support / meat.mean()}
+    assert wrong(ex.q9, halfway) == "lift_confused_with_confidence"
     percent = {"support": 100 * support, "confidence": 100 * confidence, "lift": lift}
     assert ex.q9.check(percent).status == "incorrect"
 

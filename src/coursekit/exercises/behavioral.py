@@ -1484,6 +1484,19 @@ def _rule() -> dict[str, float]:
     return {key: float(metrics[key]) for key in _RULE_KEYS}
 
 
+def _rule_by_hand(
+    *, support_over: str = "baskets", confidence_over: str = "a", lift_over: str | None = "c"
+) -> dict[str, float]:
+    """The rule counted the way q9's hints count it, with the denominators given (keys of
+    ``_rule_counts``): the wrong one a trainee picks changes that number and what follows
+    from it. ``lift_over=None``: the lift left as support / support(A), the confidence."""
+    counts = _rule_counts()
+    support = counts["both"] / counts[support_over]
+    confidence = counts["both"] / counts[confidence_over]
+    lift = confidence / (counts[lift_over] / counts["baskets"]) if lift_over else confidence
+    return {"support": support, "confidence": confidence, "lift": lift}
+
+
 def _rule_numbers(answer: Any) -> dict[str, float] | None:
     rule = _as_rule(answer)
     if not isinstance(rule, dict):
@@ -1505,6 +1518,14 @@ def _is_lift_confused(answer: Any, expected: dict) -> bool:
     return _close(numbers["lift"], expected["confidence"]) or _close(
         numbers["confidence"], expected["lift"]
     )
+
+
+def _is_confidence_reversed(answer: Any, expected: dict) -> bool:
+    numbers = _rule_numbers(answer)
+    if numbers is None:
+        return False
+    counts = _rule_counts()
+    return _close(numbers["confidence"], counts["both"] / counts["c"])
 
 
 def _is_support_over_items(answer: Any, expected: dict) -> bool:
@@ -1538,7 +1559,7 @@ q9 = ValueProblem(
                 "提升度还要再除以全部购物篮中含生鲜蔬果的比例：即篮中有肉之后，买蔬果的可能性"
                 "提高了多少倍。提升度 = 置信度 / 支持度(fresh_produce)。"
             ),
-            produce=lambda expected: {**expected, "lift": expected["confidence"]},
+            produce=lambda expected: _rule_by_hand(lift_over=None),
             matches=_is_lift_confused,
         ),
         Mistake(
@@ -1552,10 +1573,7 @@ q9 = ValueProblem(
                 "支持度是购物篮的占比：同时包含两个品类的购物篮数除以购物篮总数（行数）。"
                 "你除以的是商品数或明细行数，购物篮越满，支持度就被压得越小。"
             ),
-            produce=lambda expected: {
-                **expected,
-                "support": _rule_counts()["both"] / _rule_counts()["item_flags"],
-            },
+            produce=lambda expected: _rule_by_hand(support_over="item_flags"),
             matches=_is_support_over_items,
         ),
         Mistake(
@@ -1569,10 +1587,10 @@ q9 = ValueProblem(
                 "这是反方向规则（fresh_produce => meat_seafood）的置信度：你除以的是含生鲜蔬果的"
                 "购物篮数。A => C 的置信度应除以含 A（肉类）的购物篮数。"
             ),
-            produce=lambda expected: {
-                **expected,
-                "confidence": _rule_counts()["both"] / _rule_counts()["c"],
-            },
+            # Whatever the lift then became (divided by support(C) as the hint says, or
+            # right from the counts), the reversed confidence names the mistake.
+            produce=lambda expected: _rule_by_hand(confidence_over="c"),
+            matches=_is_confidence_reversed,
         ),
     ],
     hints=[
