@@ -494,3 +494,20 @@ def test_categorical_columns_compare_by_value_whatever_their_categories():
     result = compare(expected, changed)
     assert finding(result, "values") == {"column": "channel", "count": 1, "total": 3}
     assert finding(result, "difference")["expected"] == "'store'"
+
+
+def test_true_false_columns_compare_by_value_and_show_true_false():
+    expected = pd.DataFrame({"dairy": [True, False, True]}, index=pd.Index([1, 2, 3], name="k"))
+    assert compare(expected, expected.astype("boolean")).equal
+    changed = expected.copy()
+    changed.loc[2, "dairy"] = True
+    result = compare(expected, changed)
+    assert finding(result, "values") == {"column": "dairy", "count": 1, "total": 3}
+    assert finding(result, "difference")["expected"] == "False"
+    assert finding(result, "difference")["given"] == "True"
+    missing = expected.astype("float64")
+    missing[:] = np.nan
+    result = compare(expected, missing)
+    assert finding(result, "values") == {"column": "dairy", "count": 3, "total": 3}
+    assert "dtype" not in kinds(result)
+    assert not compare(expected, expected.astype("int64")).equal  # 0/1 is not True/False

@@ -708,6 +708,119 @@ def test_rules_by_segment(shop_baskets):
     )
 
 
+# --------------------------------------------------------------------------- benefits
+
+
+@pytest.fixture
+def survey_items() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "item": ["q01", "b01", "b02", "b03"],
+            "construct": [
+                "price_consciousness",
+                "benefit_freshness",
+                "benefit_price",
+                "benefit_range",
+            ],
+            "reverse_keyed": [False, False, False, False],
+            "block": ["attitude", "benefit", "benefit", "benefit"],
+        }
+    )
+
+
+@pytest.fixture
+def survey() -> pd.DataFrame:
+    """Respondent 1 answers 5, 5, 2 (price matters least to them); respondent 2 ticks 3
+    everywhere; respondent 3 skipped b02 and answers 4 and 2."""
+    return pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3],
+            "q01": [1, 3, 5],
+            "b01": pd.array([5, 3, 4], dtype="Int64"),
+            "b02": pd.array([5, 3, None], dtype="Int64"),
+            "b03": pd.array([2, 3, 2], dtype="Int64"),
+        }
+    )
+
+
+def test_benefit_items_are_the_benefit_block(survey_items):
+    items = bh.benefit_items(survey_items)
+    assert items.to_dict() == {"b01": "freshness", "b02": "price", "b03": "range"}
+    assert items.index.name == "item"
+
+
+def test_benefit_importance_is_centred_on_each_respondents_own_answers(survey, survey_items):
+    centred = bh.benefit_importance(survey, survey_items)
+    assert list(centred.columns) == ["b01", "b02", "b03"]
+    assert list(centred.index) == [1, 2, 3] and centred.index.name == "customer_id"
+    # Respondent 1: mean 4, so +1, +1, -2. Respondent 2: all 0 (one box ticked throughout).
+    np.testing.assert_allclose(centred.loc[1], [1.0, 1.0, -2.0])
+    np.testing.assert_allclose(centred.loc[2], [0.0, 0.0, 0.0])
+    # Respondent 3 skipped b02: the mean is over the two answers (3), and b02 stays missing.
+    assert centred.loc[3, "b01"] == 1.0 and centred.loc[3, "b03"] == -1.0
+    assert np.isnan(centred.loc[3, "b02"])
+    # The attitude item q01 plays no part.
+    assert "q01" not in centred.columns
+
+
+def test_benefit_importance_raw_and_mistakes_differ(survey, survey_items):
+    raw = bh.benefit_importance(survey, survey_items, center=False)
+    assert raw.loc[1].tolist() == [5.0, 5.0, 2.0]
+    centred = bh.benefit_importance(survey, survey_items)
+    # Mistake: a skipped answer as 0 before the mean pulls respondent 3's mean to 2.
+    skipped_as_zero = raw.fillna(0.0)
+    wrong = skipped_as_zero.sub(skipped_as_zero.mean(axis=1), axis=0)
+    assert wrong.loc[3, "b01"] == pytest.approx(2.0) != centred.loc[3, "b01"]
+    # Mistake: centring each benefit (column) keeps the answering style of respondent 2.
+    per_item = raw - raw.mean()
+    assert per_item.loc[2].abs().sum() > 0 == centred.loc[2].abs().sum()
+
+
+def test_benefit_importance_bad_input(survey, survey_items):
+    with pytest.raises(ValueError, match="no item of block 'benefit'"):
+        bh.benefit_importance(survey, survey_items.assign(block="attitude"))
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['b03'\]"):
+        bh.benefit_importance(survey.drop(columns="b03"), survey_items)
+    with pytest.raises(ValueError, match="one answer sheet per respondent"):
+        bh.benefit_importance(pd.concat([survey, survey.iloc[:1]]), survey_items)
+    with pytest.raises(ValueError, match=r"outside 1\.\.5"):
+        bh.benefit_importance(survey.assign(b01=[5, 3, 7]), survey_items)
+    with pytest.raises(ValueError, match="not numbers"):
+        bh.benefit_importance(survey.assign(b01=["very", "a", "b"]), survey_items)
+
+
+def test_segment_means_with_t_intervals():
+    features = pd.DataFrame(
+        {"coupon_share": [0.1, 0.3, 0.5, 0.2, 0.2]},
+        index=pd.Index([1, 2, 3, 4, 5], name="customer_id"),
+    )
+    segments = pd.Series(["a", "a", "a", "b", "b"], index=features.index)
+    table = bh.segment_means(features, segments)
+    assert list(table.columns) == ["segment", "feature", "members", "mean", "ci_low", "ci_high"]
+    row_a = table[table["segment"] == "a"].iloc[0]
+    assert row_a["members"] == 3 and row_a["mean"] == pytest.approx(0.3)
+    # t-interval: mean +- t(0.975, 2) * sd / sqrt(3), sd = 0.2.
+    half = 4.302652729911275 * 0.2 / np.sqrt(3)
+    assert (row_a["ci_low"], row_a["ci_high"]) == pytest.approx((0.3 - half, 0.3 + half))
+    row_b = table[table["segment"] == "b"].iloc[0]
+    assert row_b["ci_low"] == pytest.approx(0.2) and row_b["ci_high"] == pytest.approx(0.2)
+
+
+def test_segment_means_leaves_out_members_without_a_segment():
+    features = pd.DataFrame({"x": [1.0, 2.0, 3.0]}, index=pd.Index([1, 2, 3], name="customer_id"))
+    only_two = pd.Series([0, 0], index=[2, 3])  # e.g. survey respondents only
+    table = bh.segment_means(features, only_two)
+    assert table["members"].tolist() == [2]
+    assert table["mean"].tolist() == [2.5]
+    assert table["segment"].dtype == only_two.dtype
+    one = bh.segment_means(features, pd.Series([0, 1, 1], index=[1, 2, 3]))
+    assert np.isnan(one.loc[one["segment"] == 0, "ci_low"]).all()  # one member: no interval
+    with pytest.raises(ValueError, match="no member of features has a segment"):
+        bh.segment_means(features, pd.Series([0], index=[9]))
+    with pytest.raises(ValueError, match="one value per row"):
+        bh.segment_means(features, [0, 1])
+
+
 # --------------------------------------------------------------------------- named mistakes
 
 

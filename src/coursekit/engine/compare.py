@@ -1063,12 +1063,20 @@ def _comparable(expected: pd.Series, answer: pd.Series, strict: bool):
     else:
         differs = e_kind != a_kind and not _kind_missing_only(answer)
     finding = {"expected": str(expected.dtype), "given": str(answer.dtype)} if differs else None
-    if e_kind != a_kind and e_kind in ("number", "text", "datetime") and _kind_missing_only(answer):
+    if (
+        e_kind != a_kind
+        and e_kind in ("number", "bool", "text", "datetime")
+        and _kind_missing_only(answer)
+    ):
         # An all-missing column: compare it in the reference's form, at numpy speed, rather
         # than both as Python objects (seconds on an export of 100,000 rows).
         expected_form = _comparable(expected, expected, strict)[1]
         return finding, expected_form, _missing_like(expected_form)
-    if e_kind == a_kind == "number":
+    if e_kind == a_kind == "number" or (
+        ptypes.is_bool_dtype(expected.dtype) and ptypes.is_bool_dtype(answer.dtype)
+    ):
+        # True/False columns compare as 1.0/0.0 at numpy speed (a one-hot basket matrix
+        # has a million cells); messages still show the original values.
         return finding, _as_float(expected), _as_float(answer)
     if e_kind == a_kind == "datetime":
         if _has_tz(expected) != _has_tz(answer):

@@ -87,6 +87,15 @@ but it does not rise with k), Calinski-Harabasz (higher is better) and Davies-Bo
 (lower is better); they often disagree, and the business reading of the profiles
 (:func:`cluster_profile`) decides.
 
+**Benefit segmentation (利益细分).** The survey's benefit block (``block == "benefit"``
+in ``survey_items``: freshness, price, convenience, quality, service, range) asks how
+important each benefit is, 1..5. People answer such questions generously and each in
+their own style, so the raw answers mostly measure the style. :func:`benefit_importance`
+centres every respondent on their own mean over the items they answered (skipped answers
+stay missing); clustering those centred scores groups people by what they seek *more*
+than the rest, and :func:`segment_means` compares what the segments then do (coupon use,
+online share, organic spend) with intervals.
+
 **Basket association (关联分析).** A basket is one completed order; its items are the
 distinct categories (or brands, products) of its lines, so two lines of yoghurt are one
 item and the lines of one order are one basket (:func:`basket_matrix`). For a rule
@@ -117,6 +126,7 @@ from coursekit.methods.common import COMPLETED
 from coursekit.methods.rfm import rfm_table
 
 __all__ = [
+    "BENEFIT_BLOCK",
     "CHANNELS",
     "DAYPARTS",
     "DEFAULT_LOG_COLUMNS",
@@ -128,6 +138,8 @@ __all__ = [
     "association_rules",
     "basket_matrix",
     "behavior_features",
+    "benefit_importance",
+    "benefit_items",
     "browse_without_buy",
     "cart_abandonment",
     "choose_k",
@@ -142,6 +154,7 @@ __all__ = [
     "prepare_features",
     "rule_metrics",
     "rules_by_segment",
+    "segment_means",
     "weekday_hour_table",
 ]
 
@@ -162,7 +175,7 @@ DAYPARTS = (
 #: Shopping occasions, in the order of the categorical labels.
 OCCASIONS = ("weekday_morning", "weekday_evening", "weekend", "other")
 
-#: Row labels of :func:`weekday_hour_table` (Monday first, as ``dt.dayofweek``).
+#: Row labels of :func:`weekday_hour_table` (Monday first, as ``dt.day_of_week``).
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 #: Funnel stages of a web session (浏览 -> 加购 -> 下单).
@@ -180,6 +193,9 @@ DEFAULT_LOG_COLUMNS = (
     "views_per_purchase",
 )
 
+#: The questionnaire block of the benefits sought (利益诉求) in ``survey_items["block"]``.
+BENEFIT_BLOCK = "benefit"
+
 #: Columns of :func:`association_rules`, in order.
 RULE_COLUMNS = (
     "antecedents",
@@ -191,7 +207,7 @@ RULE_COLUMNS = (
     "consequent_support",
 )
 
-_WEEKEND_DAYS = (5, 6)  # Saturday, Sunday in dt.dayofweek
+_WEEKEND_DAYS = (5, 6)  # Saturday, Sunday in dt.day_of_week
 _ORDER_COLUMNS = ("order_id", "customer_id", "order_ts", "status")
 _ITEM_COLUMNS = ("order_id", "product_id", "quantity", "line_amount")
 _EVENT_COLUMNS = ("customer_id", "session_id", "event_ts", "event_type")
@@ -245,6 +261,19 @@ def _as_bool(values: pd.Series, col: str, what: str) -> pd.Series:
         return text == "true"
     bad = sorted(set(values.astype(str)) - {"True", "False", "0", "1"})[:5]
     raise ValueError(f"{what}: column {col!r} must hold True/False, found {bad}")
+
+
+def _codes_and_names(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer code of each value and the text of each code (fast on categoricals: the
+    text of each distinct value is made once, not once per row)."""
+    codes, uniques = pd.factorize(values)
+    return codes, np.array([str(value) for value in uniques], dtype=object)
+
+
+def _is_value(values: pd.Series, text: str) -> np.ndarray:
+    """True where the value, read as text, is ``text`` (any dtype: category, str, object)."""
+    codes, names = _codes_and_names(values)
+    return np.isin(codes, np.flatnonzero(names == text))
 
 
 def local_time(values: pd.Series, col: str = "timestamp", tz: str = LOCAL_TZ) -> pd.Series:
@@ -337,23 +366,36 @@ def _check_products(products: Any, columns: Iterable[str]) -> pd.DataFrame:
     return products
 
 
+def _product_positions(lines: pd.DataFrame, products: pd.DataFrame) -> np.ndarray:
+    """Row position in ``products`` of each line's product; unknown products are an error."""
+    positions = pd.Index(products["product_id"].to_numpy()).get_indexer(
+        lines["product_id"].to_numpy()
+    )
+    unknown = positions < 0
+    if unknown.any():
+        examples = sorted(set(lines["product_id"].to_numpy()[unknown].tolist()))[:5]
+        raise ValueError(
+            f"order_items has {int(unknown.sum())} line(s) whose product_id is not in "
+            f"products, e.g. {examples}; use the products table of the same world"
+        )
+    return positions
+
+
 def _lines_with_products(
     order_items: pd.DataFrame, products: pd.DataFrame, columns: Iterable[str]
 ) -> pd.DataFrame:
-    """Order lines joined to the product columns; unknown products are an error."""
-    columns = list(columns)
-    catalog = products.set_index("product_id")[columns]
-    known = order_items["product_id"].isin(catalog.index).to_numpy()
-    if not known.all():
-        unknown = sorted(set(order_items["product_id"][~known]))[:5]
-        raise ValueError(
-            f"order_items has {int((~known).sum())} line(s) whose product_id is not in "
-            f"products, e.g. {unknown}; use the products table of the same world"
-        )
+    """Order lines joined to the product columns; unknown products are an error.
+
+    Text columns come back as categoricals (categories sorted): copying a product's name
+    onto each of 200,000 lines as text is what makes a plain merge slow.
+    """
+    positions = _product_positions(order_items, products)
     lines = order_items.reset_index(drop=True)
-    looked_up = catalog.loc[lines["product_id"].to_numpy()].reset_index(drop=True)
     for col in columns:
-        lines[col] = looked_up[col].to_numpy()
+        values = products[col]
+        if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
+            values = values.astype("category")
+        lines[col] = values.array.take(positions)
     return lines
 
 
@@ -591,10 +633,13 @@ def behavior_features(
         return counts.div(n_orders, axis=0).astype("float64")
 
     # Channels: share of orders.
-    channel = completed["channel"].astype(str)
-    channels = list(CHANNELS) + sorted(set(channel) - set(CHANNELS))
+    channel_codes, channel_names = _codes_and_names(completed["channel"])
+    channels = list(CHANNELS) + sorted(set(channel_names) - set(CHANNELS))
     channel_flags = pd.DataFrame(
-        {f"channel_{name}": (channel == name).to_numpy() for name in channels}
+        {
+            f"channel_{name}": np.isin(channel_codes, np.flatnonzero(channel_names == name))
+            for name in channels
+        }
     )
     features = features.join(per_order_share(channel_flags))
 
@@ -605,54 +650,73 @@ def behavior_features(
         time_flags[f"{name}_share"] = parts == name
     time_shares = per_order_share(pd.DataFrame(time_flags))
 
-    # Lines of the members' completed orders, with product attributes.
-    order_member = pd.Series(member.to_numpy(), index=completed["order_id"].to_numpy())
-    lines = order_items[order_items["order_id"].isin(order_member.index).to_numpy()]
-    lines = _lines_with_products(lines, products, ("category", "brand", "is_private_label"))
-    lines["customer_id"] = order_member.loc[lines["order_id"].to_numpy()].to_numpy()
-    lines["is_private_label"] = _as_bool(lines["is_private_label"], "is_private_label", "products")
-    spend = lines.groupby("customer_id")["line_amount"].sum().reindex(members, fill_value=0.0)
+    # Lines of the members' completed orders. Products and members become integer codes:
+    # summing by code (np.bincount) is what keeps this fast on a whole order log.
+    order_ids = pd.Index(completed["order_id"].to_numpy())
+    line_order = order_ids.get_indexer(order_items["order_id"].to_numpy())
+    lines = order_items[line_order >= 0]
+    line_order = line_order[line_order >= 0]
+    line_product = _product_positions(lines, products)
+    line_member = members.get_indexer(member.to_numpy())[line_order]
+    n_members = len(members)
+    amount = lines["line_amount"].to_numpy(dtype="float64")
+
+    def per_member(weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(line_member, weights=weights, minlength=n_members)
+
+    spend = pd.Series(per_member(amount), index=members)
     spend_or_nan = spend.replace(0.0, np.nan)
 
     def per_spend_share(amounts: pd.Series | pd.DataFrame) -> Any:
         # Clipped: summing in another order may put a share a rounding error above 1.
         return amounts.div(spend_or_nan, axis=0).fillna(0.0).clip(upper=1.0).astype("float64")
 
-    categories = sorted(products["category"].astype(str).unique())
-    category_spend = (
-        lines.groupby(["customer_id", lines["category"].astype(str)])["line_amount"]
-        .sum()
-        .unstack(fill_value=0.0)
-        .reindex(index=members, columns=categories, fill_value=0.0)
+    category_codes, categories = pd.factorize(products["category"].astype(str), sort=True)
+    line_category = category_codes[line_product]
+    n_categories = len(categories)
+    category_spend = pd.DataFrame(
+        np.bincount(
+            line_member * n_categories + line_category,
+            weights=amount,
+            minlength=n_members * n_categories,
+        ).reshape(n_members, n_categories),
+        index=members,
+        columns=[f"cat_{name}" for name in categories],
     )
-    category_shares = per_spend_share(category_spend)
-    category_shares.columns = [f"cat_{name}" for name in categories]
-    features = features.join(category_shares).join(time_shares)
+    features = features.join(per_spend_share(category_spend)).join(time_shares)
 
-    line_counts = lines.groupby("customer_id").size().reindex(members, fill_value=0)
-    units = lines.groupby("customer_id")["quantity"].sum().reindex(members, fill_value=0)
-    features["lines_per_order"] = line_counts / n_orders
-    features["items_per_order"] = units.astype("float64") / n_orders
+    units = per_member(lines["quantity"].to_numpy(dtype="float64"))
+    features["lines_per_order"] = per_member() / n_orders
+    features["items_per_order"] = units / n_orders
 
     # A missing coupon_id, or an empty string from a CSV export, is an order without coupon.
     coupon = completed["coupon_id"]
-    has_coupon = (coupon.notna() & (coupon.astype(str).str.strip() != "")).to_numpy()
+    has_coupon = coupon.notna().to_numpy().copy()
+    given = coupon[has_coupon]
+    has_coupon[has_coupon] = (given.astype(str).str.strip() != "").to_numpy()
     features["coupon_share"] = per_order_share(pd.DataFrame({"coupon": has_coupon}))["coupon"]
 
-    private_spend = (
-        lines["line_amount"]
-        .where(lines["is_private_label"], 0.0)
-        .groupby(lines["customer_id"])
-        .sum()
-        .reindex(members, fill_value=0.0)
+    private = _as_bool(products["is_private_label"], "is_private_label", "products").to_numpy()
+    private_spend = pd.Series(
+        per_member(np.where(private[line_product], amount, 0.0)), index=members
     )
     features["private_label_share"] = per_spend_share(private_spend)
 
-    brand_spend = lines.groupby(
-        ["customer_id", lines["category"].astype(str), lines["brand"].astype(str)]
-    )["line_amount"].sum()
-    usual_brand_spend = (brand_spend.groupby(level=[0, 1]).max().groupby(level=0).sum()).reindex(
-        members, fill_value=0.0
+    # Spend per (member, category, brand); the usual brand is the largest in each
+    # (member, category); its spend is summed per member.
+    brand_codes, brands = pd.factorize(products["brand"].astype(str))
+    n_brands = max(len(brands), 1)
+    cell = (line_member.astype("int64") * n_categories + line_category) * n_brands + brand_codes[
+        line_product
+    ]
+    cells, which = np.unique(cell, return_inverse=True)
+    cell_spend = np.bincount(which, weights=amount, minlength=len(cells))
+    member_category = cells // n_brands
+    starts = np.flatnonzero(np.r_[True, member_category[1:] != member_category[:-1]])
+    usual = np.maximum.reduceat(cell_spend, starts) if len(cells) else cell_spend
+    usual_brand_spend = pd.Series(
+        np.bincount(member_category[starts] // n_categories, weights=usual, minlength=n_members),
+        index=members,
     )
     features["brand_loyalty"] = per_spend_share(usual_brand_spend)
 
@@ -663,8 +727,8 @@ def behavior_features(
     ]
     sessions = events.groupby("customer_id")["session_id"].nunique().reindex(members, fill_value=0)
     views = (
-        (events["event_type"].astype(str) == "view")
-        .groupby(events["customer_id"])
+        pd.Series(_is_value(events["event_type"], "view"))
+        .groupby(events["customer_id"].to_numpy())
         .sum()
         .reindex(members, fill_value=0)
     )
@@ -684,14 +748,16 @@ def _session_stages(web_events: pd.DataFrame) -> pd.DataFrame:
     _require_no_missing(web_events, ("customer_id", "session_id", "event_type"), "web_events")
     if len(web_events) == 0:
         raise ValueError("web_events is empty: no sessions")
-    event_type = web_events["event_type"].astype(str)
+    codes, names = _codes_and_names(web_events["event_type"])
     known = {*FUNNEL_STAGES, "search"}
-    unknown = sorted(set(event_type) - known)
+    unknown = sorted(set(names) - known)
     if unknown:
         raise ValueError(
             f"web_events: unknown event_type value(s) {unknown[:5]}; expected {sorted(known)}"
         )
-    flags = pd.DataFrame({stage: (event_type == stage).to_numpy() for stage in FUNNEL_STAGES})
+    flags = pd.DataFrame(
+        {stage: np.isin(codes, np.flatnonzero(names == stage)) for stage in FUNNEL_STAGES}
+    )
     # A session is (member, session id): ids may restart for every member in other exports.
     keys = [web_events["customer_id"].to_numpy(), web_events["session_id"].to_numpy()]
     return flags.groupby(keys).any()
@@ -782,7 +848,7 @@ def browse_without_buy(
     event_stamps = local_time(web_events["event_ts"], "event_ts", tz)
     viewed = (
         (event_stamps.dt.to_period("M") == period)
-        & (web_events["event_type"].astype(str) == "view")
+        & _is_value(web_events["event_type"], "view")
         & web_events["product_id"].notna()
     ).to_numpy()
     views = _lines_with_products(
@@ -1102,6 +1168,156 @@ def name_clusters(profile: pd.DataFrame, top: int = 2, min_z: float = 0.3) -> pd
     return pd.Series(names, name="name").rename_axis(profile.index.name)
 
 
+# --------------------------------------------------------------------------- benefits
+
+
+def benefit_items(survey_items: pd.DataFrame) -> pd.Series:
+    """The benefit items of the questionnaire (利益诉求题) and the benefit each asks about.
+
+    Args:
+        survey_items: the questionnaire (``item``, ``construct``, ``block``).
+
+    Returns:
+        Series item -> benefit name (the construct without its ``benefit_`` prefix, e.g.
+        ``b02 -> price``), in questionnaire order, named ``benefit``.
+    """
+    _require_frame(survey_items, "survey_items", ("item", "construct", "block"))
+    benefit = survey_items[(survey_items["block"].astype(str) == BENEFIT_BLOCK).to_numpy()]
+    if len(benefit) == 0:
+        raise ValueError(
+            f"survey_items has no item of block {BENEFIT_BLOCK!r}; blocks found: "
+            f"{sorted(set(survey_items['block'].astype(str)))}"
+        )
+    if benefit["item"].duplicated().any():
+        raise ValueError("survey_items lists a benefit item twice; one row per item")
+    names = benefit["construct"].astype(str).str.removeprefix("benefit_")
+    return pd.Series(
+        names.to_numpy(), index=pd.Index(benefit["item"].astype(str), name="item"), name="benefit"
+    )
+
+
+def benefit_importance(
+    survey: pd.DataFrame, survey_items: pd.DataFrame, *, center: bool = True
+) -> pd.DataFrame:
+    """How important each benefit is to each respondent, relative to their own answers.
+
+    Importance items are answered generously: most people call most things important, and
+    some people tick "very important" everywhere (acquiescence, 默认赞同倾向). Segmenting
+    on the raw answers then sorts respondents by *how* they answer, not by *what* they seek.
+    Centring each respondent's answers on their own mean (ipsative scores, 自比分数) keeps
+    what matters to them more or less than the rest: +1 means one point above their
+    own average importance.
+
+    Args:
+        survey: one row per respondent (``customer_id`` and the item columns), answers 1..5,
+            missing where a question was skipped.
+        survey_items: the questionnaire; the items of block ``"benefit"`` are used.
+        center: subtract each respondent's mean over the benefit items they answered.
+            Set False for the raw importance (1..5).
+
+    Returns:
+        float64 DataFrame indexed by ``customer_id`` (survey order), one column per benefit
+        item (``b01`` ...). Skipped answers stay missing (NaN): they are not 0, and they do
+        not count in the respondent's mean.
+    """
+    items = list(benefit_items(survey_items).index)
+    _require_frame(survey, "survey", ("customer_id", *items))
+    _require_no_missing(survey, ("customer_id",), "survey")
+    if survey["customer_id"].duplicated().any():
+        raise ValueError(
+            "survey has several rows for one customer_id; keep one answer sheet per respondent"
+        )
+    answers = survey[items]
+    bad = [c for c in items if not pd.api.types.is_numeric_dtype(answers[c])]
+    if bad:
+        raise ValueError(
+            f"survey: benefit item(s) {bad} are not numbers; recode the answers to 1..5 first"
+        )
+    answers = answers.astype("float64")
+    outside = answers.notna() & ~answers.isin([1.0, 2.0, 3.0, 4.0, 5.0])
+    if outside.to_numpy().any():
+        column = outside.any().idxmax()
+        raise ValueError(
+            f"survey: item {column!r} has answers outside 1..5, e.g. "
+            f"{answers.loc[outside[column], column].iloc[0]}"
+        )
+    answers.index = pd.Index(survey["customer_id"].to_numpy(), name="customer_id")
+    if not center:
+        return answers
+    # mean() skips NaN: a skipped answer neither counts as 0 nor moves the respondent's mean.
+    return answers.sub(answers.mean(axis=1), axis=0)
+
+
+def segment_means(
+    features: pd.DataFrame,
+    segments: Any,
+    columns: Iterable[str] | None = None,
+    *,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Mean of each feature per segment, with a t-interval: the table behind grouped bars.
+
+    Args:
+        features: one row per member, numeric columns (e.g. :func:`behavior_features`).
+        segments: segment per member, a Series indexed like ``features`` (members missing
+            from it are left out) or an array in row order.
+        columns: the features to summarise (default: all).
+        alpha: 1 - confidence level of the intervals (statsmodels' ``tconfint_mean``).
+
+    Returns:
+        Long table with columns ``segment``, ``feature``, ``members``, ``mean``,
+        ``ci_low``, ``ci_high``; segments sorted, features in the given order. The
+        interval is NaN for a segment of one member.
+    """
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    if columns is not None:
+        if not isinstance(features, pd.DataFrame):
+            raise ValueError(f"features must be a DataFrame, got {type(features).__name__}")
+        columns = [columns] if isinstance(columns, str) else list(columns)
+        missing = [col for col in columns if col not in features.columns]
+        if missing:
+            raise ValueError(f"features has no column(s) {missing}")
+        features = features[columns]
+    matrix = _numeric_matrix(features)
+    if isinstance(segments, pd.Series):
+        if segments.index.has_duplicates:
+            raise ValueError("segments has duplicate labels: one segment per member")
+        # Members without a segment are left out; the labels keep their dtype.
+        matrix = matrix[matrix.index.isin(segments.index)]
+        labels = segments.loc[matrix.index]
+    else:
+        values = np.asarray(segments)
+        if values.ndim != 1 or len(values) != len(matrix):
+            raise ValueError("segments must have one value per row of features")
+        labels = pd.Series(values, index=matrix.index)
+    known = labels.notna().to_numpy()
+    if not known.any():
+        raise ValueError("no member of features has a segment")
+    alpha = _check_fraction(alpha, "alpha", low_open=True)
+    rows = []
+    grouped = matrix[known].groupby(labels[known].to_numpy(), sort=True)
+    for segment, block in grouped:
+        for col in matrix.columns:
+            values = block[col].to_numpy()
+            low = high = float("nan")
+            if len(values) > 1:
+                low, high = DescrStatsW(values).tconfint_mean(alpha=alpha)
+            rows.append(
+                {
+                    "segment": segment,
+                    "feature": col,
+                    "members": len(values),
+                    "mean": float(values.mean()),
+                    "ci_low": float(low),
+                    "ci_high": float(high),
+                }
+            )
+    table = pd.DataFrame(rows)
+    table["members"] = table["members"].astype("int64")
+    return table
+
+
 # --------------------------------------------------------------------------- baskets
 
 
@@ -1151,7 +1367,12 @@ def basket_matrix(
         lines = _lines_with_products(lines[["order_id", "product_id"]], products, (level,))
         items = lines[level]
     basket_codes, order_ids = pd.factorize(lines["order_id"], sort=True)
-    item_codes, item_names = pd.factorize(items, sort=True)
+    if isinstance(items.dtype, pd.CategoricalDtype):
+        # The categories are sorted: keep the ones bought, in that order.
+        used, item_codes = np.unique(items.cat.codes.to_numpy(), return_inverse=True)
+        item_names = items.cat.categories[used]
+    else:
+        item_codes, item_names = pd.factorize(items, sort=True)
     # Setting a cell twice is harmless: repeated lines of an item stay one True.
     cells = np.zeros((len(order_ids), len(item_names)), dtype=bool)
     cells[basket_codes, item_codes] = True
