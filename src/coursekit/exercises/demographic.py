@@ -107,13 +107,10 @@ def _is_percent(answer: Any, expected: float, atol: float) -> bool:
 # ---------------------------------------------------------------------------- q1 age bands
 
 
-def _cut(ages: pd.Series, bins: Any, **kwargs: Any) -> pd.Series:
-    return pd.cut(ages, bins=bins, labels=list(AGE_LABELS), **kwargs)
-
-
 def _bands_right_closed() -> pd.Series:
     """``pd.cut`` with the course's edges and its default ``right=True``."""
-    return _cut(course.load("customers")["age"], list(AGE_EDGES))
+    ages = course.load("customers")["age"]
+    return pd.cut(ages, bins=list(AGE_EDGES), labels=list(AGE_LABELS))
 
 
 def _bands_with_gaps() -> pd.Series:
@@ -903,10 +900,12 @@ def _spend_table(spend: pd.Series, stage: pd.Series, quantile, ddof: int = 1) ->
 
 
 def _t(members: pd.Series) -> np.ndarray:
+    """The 97.5% t quantile for each segment size (a 95% t-interval)."""
     return stats.t.ppf(0.975, members - 1)
 
 
 def _z(members: pd.Series) -> float:
+    """The 97.5% normal quantile, 1.96, whatever the segment size."""
     return stats.norm.ppf(0.975)
 
 
@@ -934,6 +933,7 @@ def _spend_over(orders: pd.DataFrame) -> pd.Series:
     return members["customer_id"].map(spend)
 
 
+@per_world
 def _profile_of_buyers() -> pd.DataFrame:
     """The inner join: only members with a completed order."""
     members = _members()
@@ -942,6 +942,7 @@ def _profile_of_buyers() -> pd.DataFrame:
     return _spend_table(spend[bought], members["life_stage"][bought], _t)
 
 
+@per_world
 def _profile_with_every_status() -> pd.DataFrame:
     members = _members()
     spend = _spend_over(_orders()).fillna(0.0)
