@@ -460,6 +460,26 @@ def test_chi_square_test_matches_scipy_and_ignores_unused_categories():
     assert result.min_expected == pytest.approx(reference.expected_freq.min())
 
 
+def test_chi_square_test_counts_the_table_pd_crosstab_counts_to_the_last_digit():
+    # Stored notebook outputs print the statistic in full: a table counted in another
+    # order would change its last digit.
+    rng = np.random.default_rng(4)
+    tiers = pd.Series(rng.integers(1, 5, 500))
+    channels = pd.Categorical(
+        rng.choice(["store", "app", "mini_program", "group_buy"], 500),
+        categories=["store", "app", "mini_program", "group_buy", "unused"],
+    )
+    channels = pd.Series(channels)
+    reference = stats.chi2_contingency(pd.crosstab(tiers, channels), correction=False)
+    assert chi_square_test(tiers, channels).statistic == reference.statistic
+    assert (
+        chi_square_test(channels, tiers).statistic
+        == stats.chi2_contingency(pd.crosstab(channels, tiers), correction=False).statistic
+    )
+    mixed = pd.Series([1, "b", 1, "b", 2.5, "b"], dtype=object)
+    assert chi_square_test(mixed, [0, 1, 1, 0, 1, 1]).n == 6
+
+
 @pytest.mark.parametrize(
     ("x", "y", "message"),
     [
