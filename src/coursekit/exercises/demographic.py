@@ -1434,7 +1434,8 @@ q9 = OpenProblem(
             "lower-tier families more through group buying. But life stage explains only "
             "a few percent of the spend variance, and inside the target spend ranges "
             "from almost nothing to many thousands of yuan: the target mixes value-seeking "
-            "families, health-minded professionals and busy commuters. I would test a "
+            "families with health-minded professionals, affluent bulk buyers and busy "
+            "commuters. I would test a "
             "family weekend bundle for 80后 and 90后 families through the app in first- "
             "and second-tier cities and through group-buy chats elsewhere, with a random "
             "holdout group, and measure spend per member over eight weeks. In parallel, "
@@ -1446,9 +1447,10 @@ q9 = OpenProblem(
             "二人世界为主。有孩家庭的人均消费高于单身和二人世界，且画像中的置信区间"
             "不重叠，这个差别是真实的；一线城市的家庭更多用 APP 下单，低线城市的家庭"
             "更多通过社群团购。但生命阶段只能解释消费方差的百分之几，目标客群内部的消费"
-            "从几乎为零到数千元不等：其中混合了精打细算的家庭、注重健康的白领和忙碌的"
-            "通勤族。我建议面向 80后、90后家庭测试“家庭周末组合装”：一二线城市通过 APP"
-            "推送，其他城市通过社群接龙推送，保留随机对照组，衡量八周内的人均消费。"
+            "从几乎为零到数千元不等：其中既有精打细算的家庭，也有注重健康的白领、"
+            "富裕的囤货型买家和忙碌的通勤族。"
+            "我建议面向 80后、90后家庭测试“家庭周末组合装”：一二线城市通过 APP 推送，"
+            "其他城市通过社群接龙推送，保留随机对照组，衡量八周内的人均消费。"
             "同时，用模块 04 和 05 的方法找出人口统计遗漏的细分群体。"
         ),
     },
