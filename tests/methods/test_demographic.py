@@ -27,6 +27,8 @@ from coursekit.methods.demographic import (
     eta_squared,
     income_band,
     life_stage,
+    main_channel,
+    member_spend,
     segment_profile,
     tgi,
 )
@@ -115,6 +117,20 @@ def test_birth_cohort_labels_generations():
     assert list(cohort.cat.categories) == ["60后", "80后", "90后", "00后"]
     with pytest.raises(ValueError, match="not dates"):
         birth_cohort(["not a date"])
+
+
+def test_birth_cohort_in_english_for_plots():
+    dates = pd.Series(["1985-12-14", "1999-01-01", "2001-06-30", None], index=[7, 8, 9, 10])
+    cohort = birth_cohort(dates, lang="en")
+    assert cohort.astype(str).tolist()[:3] == ["1980s", "1990s", "2000s"]
+    assert cohort.isna().tolist() == [False, False, False, True]
+    assert cohort.index.equals(dates.index)
+    assert list(cohort.cat.categories) == ["1980s", "1990s", "2000s"]
+    # The same members in the same cohorts, whatever the language.
+    chinese = birth_cohort(dates)
+    assert (cohort.cat.codes == chinese.cat.codes).all()
+    with pytest.raises(ValueError, match="lang"):
+        birth_cohort(dates, lang="fr")
 
 
 def test_income_band_is_ordered_and_refuses_unknown_labels():
@@ -264,6 +280,18 @@ def test_crosstab_shares_within_group_segment_and_all(two_groups):
     assert cells.to_numpy().sum() == pytest.approx(1.0)
     with pytest.raises(ValueError, match="within"):
         crosstab_shares(group, segment, within="rows")
+
+
+def test_crosstab_shares_keeps_the_category_order_and_names():
+    group = pd.Series(
+        pd.Categorical(["b", "a", "b", "c"], categories=["c", "b", "a", "unused"], ordered=True)
+    )
+    segment = pd.Series(pd.Categorical(["y", "x", "x", "y"], categories=["y", "x"]), name="s")
+    shares = crosstab_shares(group, segment)
+    assert shares.index.tolist() == ["c", "b", "a"]  # category order, unused category left out
+    assert shares.columns.tolist() == ["y", "x"]
+    assert (shares.index.name, shares.columns.name) == ("group", "s")
+    assert shares.loc["b", "x"] == pytest.approx(0.5)
 
 
 def test_crosstab_shares_rejects_missing_and_unequal_lengths(two_groups):
@@ -430,6 +458,26 @@ def test_chi_square_test_matches_scipy_and_ignores_unused_categories():
     assert result.dof == 2  # category 3 has no members and adds no degree of freedom
     assert result.n == 150
     assert result.min_expected == pytest.approx(reference.expected_freq.min())
+
+
+def test_chi_square_test_counts_the_table_pd_crosstab_counts_to_the_last_digit():
+    # Stored notebook outputs print the statistic in full: a table counted in another
+    # order would change its last digit.
+    rng = np.random.default_rng(4)
+    tiers = pd.Series(rng.integers(1, 5, 500))
+    channels = pd.Categorical(
+        rng.choice(["store", "app", "mini_program", "group_buy"], 500),
+        categories=["store", "app", "mini_program", "group_buy", "unused"],
+    )
+    channels = pd.Series(channels)
+    reference = stats.chi2_contingency(pd.crosstab(tiers, channels), correction=False)
+    assert chi_square_test(tiers, channels).statistic == reference.statistic
+    assert (
+        chi_square_test(channels, tiers).statistic
+        == stats.chi2_contingency(pd.crosstab(channels, tiers), correction=False).statistic
+    )
+    mixed = pd.Series([1, "b", 1, "b", 2.5, "b"], dtype=object)
+    assert chi_square_test(mixed, [0, 1, 1, 0, 1, 1]).n == 6
 
 
 @pytest.mark.parametrize(
@@ -636,6 +684,53 @@ def test_segment_profile_keeps_categorical_order_and_every_member():
     completed = world.orders[world.orders["status"] == "completed"]
     total = (profile["spend_mean"] * profile["members"]).sum()
     assert total == pytest.approx(completed["net_amount"].sum())
+
+
+def test_member_spend_counts_members_without_orders_as_zero(shop):
+    customers = shop["customers"].set_index(pd.Index(list("vwxyz")))
+    spend = member_spend(customers, shop["orders"])
+    # Member 1: 100 + 50 (the returned order does not count); 3 never ordered; 5's cancelled
+    # order does not count; the order of customer 9, not a member here, is ignored.
+    assert spend.tolist() == [150.0, 30.0, 0.0, 200.0, 60.0]
+    assert spend.index.equals(customers.index) and spend.name == "spend"
+    profile = segment_profile(shop["customers"], shop["orders"], "segment")
+    by_segment = spend.groupby(customers["segment"].to_numpy()).mean()
+    assert by_segment.tolist() == pytest.approx(profile["spend_mean"].tolist())
+
+
+def test_main_channel_breaks_ties_in_the_channel_order(shop):
+    orders = pd.concat(
+        [
+            shop["orders"],
+            pd.DataFrame(
+                [(109, 2, "app", "completed", 10.0), (110, 4, "group_buy", "completed", 5.0)],
+                columns=shop["orders"].columns,
+            ),
+        ]
+    )
+    channel = main_channel(shop["customers"], orders)
+    # 1: store 1, app 1 -> store (first in CHANNELS); 2: store 1, app 1 -> store;
+    # 3: no order; 4: mini_program 1, group_buy 1 -> mini_program; 5: store (cancelled
+    # group_buy ignored).
+    assert channel.astype(object).where(channel.notna(), None).tolist() == [
+        "store", "store", None, "mini_program", "store",
+    ]  # fmt: skip
+    assert list(channel.cat.categories) == ["store", "app", "mini_program", "group_buy"]
+    assert channel.name == "main_channel" and channel.index.equals(shop["customers"].index)
+    shuffled = orders.sample(frac=1.0, random_state=3)
+    pd.testing.assert_series_equal(main_channel(shop["customers"], shuffled), channel)
+
+
+def test_main_channel_and_member_spend_reject_bad_input(shop):
+    customers, orders = shop["customers"], shop["orders"]
+    with pytest.raises(ValueError, match="duplicate customer_id"):
+        member_spend(customers.assign(customer_id=[1, 1, 3, 4, 5]), orders)
+    with pytest.raises(ValueError, match=r"\['channel'\]"):
+        main_channel(customers, orders.drop(columns="channel"))
+    with pytest.raises(ValueError, match="net_amount"):
+        member_spend(customers, orders.assign(net_amount="12"))
+    with pytest.raises(TypeError, match="DataFrame"):
+        member_spend(customers["customer_id"], orders)
 
 
 @pytest.mark.parametrize(

@@ -54,8 +54,9 @@ variance of a number (e.g. spend) explained by a grouping.
 
 **Profiles.** :func:`segment_profile` gives spend, frequency, order value, channel and
 category mix per segment, each mean with a confidence interval; members without orders
-are counted with zero spend and zero orders. Sales are completed orders
-(:func:`coursekit.methods.common.completed_orders`).
+are counted with zero spend and zero orders. :func:`member_spend` gives each member's
+spend (0 without orders) and :func:`main_channel` the channel of most of their orders.
+Sales are completed orders (:func:`coursekit.methods.common.completed_orders`).
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ __all__ = [
     "eta_squared",
     "income_band",
     "life_stage",
+    "main_channel",
+    "member_spend",
     "segment_profile",
     "tgi",
 ]
@@ -182,13 +185,22 @@ def _band_labels(bounds: list[float]) -> list[str]:
     return labels
 
 
-def birth_cohort(birth_date: pd.Series | Iterable[Any]) -> pd.Series:
-    """Chinese generation labels from birth dates: 1985-12-14 -> "80后", 2001-… -> "00后".
+def birth_cohort(birth_date: pd.Series | Iterable[Any], *, lang: str = "zh") -> pd.Series:
+    """Generation labels from birth dates: 1985-12-14 -> "80后" (``lang="en"``: "1980s").
+
+    Chinese marketing speaks of generations by birth decade (80后, 90后 ...); the English
+    labels are for plots, whose text stays in English.
+
+    Args:
+        birth_date: dates of birth (anything ``pd.to_datetime`` reads).
+        lang: ``"zh"`` for 80后, 90后 ...; ``"en"`` for 1980s, 1990s ...
 
     Returns:
         An ordered categorical Series named ``birth_cohort``, oldest cohort first;
         missing dates stay missing.
     """
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
     values = _as_series(birth_date, "birth_date")
     try:
         dates = pd.to_datetime(values)
@@ -196,7 +208,7 @@ def birth_cohort(birth_date: pd.Series | Iterable[Any]) -> pd.Series:
         raise ValueError(f"birth_date holds values that are not dates: {error}") from None
     decade = (dates.dt.year // 10 * 10).astype("Int64")
     present = sorted(int(d) for d in decade.dropna().unique())
-    label = {d: f"{d % 100:02d}后" for d in present}
+    label = {d: f"{d % 100:02d}后" if lang == "zh" else f"{d}s" for d in present}
     cohort = pd.Categorical(
         decade.map(label, na_action="ignore"), categories=[label[d] for d in present], ordered=True
     )
@@ -488,14 +500,25 @@ def cramers_v(
 
 
 def _association_table(x, y) -> np.ndarray:
-    table = _crosstab(x, y, names=("x", "y"))
-    rows, cols = table.shape
+    """Counts of the observed x x y combinations, as ``pd.crosstab`` would count them.
+
+    Counted with ``np.bincount`` rather than ``pd.crosstab``, which is some twenty times
+    slower on a few hundred members; the notebook's bias demo computes V a hundred times.
+    """
+    rows_in, cols_in = _paired(x, y, ("x", "y"))
+    # Sorted (categories in their order) as pd.crosstab sorts them: the same table gives
+    # the same chi-square to the last digit.
+    row_codes, row_values = rows_in.factorize(sort=True)
+    col_codes, col_values = cols_in.factorize(sort=True)
+    rows, cols = len(row_values), len(col_values)
+    counts = np.bincount(row_codes * cols + col_codes, minlength=rows * cols)
+    table = counts.reshape(rows, cols).astype("float64")
     if rows < 2 or cols < 2:
         which = "x" if rows < 2 else "y"
         raise ValueError(
             f"{which} has only one category; association needs at least two in each variable"
         )
-    return table.to_numpy(dtype="float64")
+    return table
 
 
 def eta_squared(values: pd.Series | Iterable[float], groups: pd.Series | Iterable[Any]) -> float:
@@ -533,6 +556,90 @@ def eta_squared(values: pd.Series | Iterable[float], groups: pd.Series | Iterabl
 
 
 # --------------------------------------------------------------------------- profiles
+
+
+def member_spend(customers: pd.DataFrame, orders: pd.DataFrame) -> pd.Series:
+    """Net spend of every member over the orders given; members without one count 0.
+
+    Spend is the sum of ``net_amount`` of the member's completed orders. A member who
+    never completed an order spent 0: leaving them out (an inner join) would describe the
+    buyers, not the members, and make every segment look richer.
+
+    Args:
+        customers: one row per member with ``customer_id``.
+        orders: ``customer_id``, ``status`` and ``net_amount``.
+
+    Returns:
+        A float Series named ``spend`` with the index of ``customers``.
+    """
+    ids = _member_ids(customers)
+    sales = _sales(orders, ("customer_id", "status", "net_amount"))
+    spend = ids.map(sales.groupby("customer_id")["net_amount"].sum()).fillna(0.0)
+    return pd.Series(spend.to_numpy(dtype="float64"), index=customers.index, name="spend")
+
+
+def main_channel(customers: pd.DataFrame, orders: pd.DataFrame) -> pd.Series:
+    """The channel of most of each member's completed orders (主要渠道).
+
+    A tie goes to the channel first in :data:`CHANNELS` (store, app, mini_program,
+    group_buy), so the answer never depends on row order. Members without a completed
+    order have no main channel (missing).
+
+    Args:
+        customers: one row per member with ``customer_id``.
+        orders: ``customer_id``, ``status`` and ``channel``.
+
+    Returns:
+        A categorical Series named ``main_channel`` with the index of ``customers``,
+        categories in the order of :data:`CHANNELS` (then any other channel, sorted).
+    """
+    ids = _member_ids(customers)
+    sales = _sales(orders, ("customer_id", "status", "channel"))
+    sales = sales[sales["customer_id"].isin(ids)]
+    channel = sales["channel"].astype("object")
+    counts = (
+        pd.DataFrame(
+            {"customer_id": sales["customer_id"].to_numpy(), "channel": channel.to_numpy()}
+        )
+        .groupby(["customer_id", "channel"])
+        .size()
+        .unstack(fill_value=0)
+    )
+    extra = sorted(str(c) for c in counts.columns if c not in CHANNELS)
+    order = [*CHANNELS, *extra]
+    counts = counts.reindex(columns=order, fill_value=0)
+    # idxmax takes the first column holding the maximum: ties go to the CHANNELS order.
+    main = counts.idxmax(axis=1) if len(counts) else pd.Series(dtype="object")
+    values = pd.Categorical(ids.map(main).to_numpy(dtype="object"), categories=order)
+    return pd.Series(values, index=customers.index, name="main_channel")
+
+
+def _member_ids(customers: pd.DataFrame) -> pd.Series:
+    _require_frame(customers, ("customer_id",), "customers")
+    ids = customers["customer_id"]
+    for what, bad in (("missing", ids.isna()), ("duplicate", ids.duplicated())):
+        if bad.any():
+            raise ValueError(
+                f"customers has {int(bad.sum())} {what} customer_id(s); one row per member"
+            )
+    return ids
+
+
+def _sales(orders: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """The completed orders, after checking the columns (and that amounts are numbers)."""
+    _require_frame(orders, columns, "orders")
+    if "net_amount" in columns:
+        amounts = orders["net_amount"]
+        if not pd.api.types.is_numeric_dtype(amounts) or pd.api.types.is_bool_dtype(amounts):
+            raise ValueError(f"orders['net_amount'] must be numeric, got dtype {amounts.dtype}")
+        sales = completed_orders(orders)
+        if sales["net_amount"].isna().any():
+            raise ValueError(
+                f"{int(sales['net_amount'].isna().sum())} completed order(s) have no net_amount"
+            )
+        return sales
+    return completed_orders(orders)
+
 
 _INTERVALS = ("t", "bootstrap")
 
@@ -588,28 +695,15 @@ def segment_profile(
     if (order_items is None) != (products is None):
         raise ValueError("give both order_items and products for the category mix, or neither")
     _require_frame(customers, ("customer_id", by), "customers")
-    _require_frame(orders, ("customer_id", "order_id", "status", "channel", "net_amount"), "orders")
-    ids = customers["customer_id"]
-    for what, bad in (("missing", ids.isna()), ("duplicate", ids.duplicated())):
-        if bad.any():
-            raise ValueError(
-                f"customers has {int(bad.sum())} {what} customer_id(s); one row per member"
-            )
+    ids = _member_ids(customers)
     segments = customers[by]
     if segments.isna().any():
         raise ValueError(
             f"customers[{by!r}] has {int(segments.isna().sum())} missing value(s); give them "
             "a segment (e.g. 'unknown') so that nobody drops out of the profile"
         )
-    amounts = orders["net_amount"]
-    if not pd.api.types.is_numeric_dtype(amounts) or pd.api.types.is_bool_dtype(amounts):
-        raise ValueError(f"orders['net_amount'] must be numeric, got dtype {amounts.dtype}")
-    sales = completed_orders(orders)
+    sales = _sales(orders, ("customer_id", "order_id", "status", "channel", "net_amount"))
     sales = sales[sales["customer_id"].isin(ids)]
-    if sales["net_amount"].isna().any():
-        raise ValueError(
-            f"{int(sales['net_amount'].isna().sum())} completed order(s) have no net_amount"
-        )
     by_customer = sales.groupby("customer_id")
     per_member = pd.DataFrame(
         {
@@ -763,7 +857,10 @@ def _as_series(values: Any, name: str) -> pd.Series:
     return pd.Series(list(values) if not isinstance(values, np.ndarray) else values, name=name)
 
 
-def _crosstab(group: Any, segment: Any, names: tuple[str, str] = ("group", "segment")):
+def _paired(
+    group: Any, segment: Any, names: tuple[str, str] = ("group", "segment")
+) -> tuple[pd.Series, pd.Series]:
+    """The two columns as Series, after checking they describe the same members."""
     rows = _as_series(group, names[0])
     cols = _as_series(segment, names[1])
     if len(rows) != len(cols):
@@ -776,9 +873,16 @@ def _crosstab(group: Any, segment: Any, names: tuple[str, str] = ("group", "segm
             )
     if len(rows) == 0:
         raise ValueError("no members: the columns are empty")
-    # Positional: the two columns describe the same members in the same order.
+    return rows, cols
+
+
+def _crosstab(group: Any, segment: Any, names: tuple[str, str] = ("group", "segment")):
+    rows, cols = _paired(group, segment, names)
+    # Positional: the two columns describe the same members in the same order. ``.array``
+    # keeps a categorical's category order (``to_numpy`` would sort the labels instead).
     table = pd.crosstab(
-        pd.Series(rows.to_numpy(), name=rows.name), pd.Series(cols.to_numpy(), name=cols.name)
+        pd.Series(rows.array, name=rows.name if rows.name is not None else names[0]),
+        pd.Series(cols.array, name=cols.name if cols.name is not None else names[1]),
     )
     return table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
 
