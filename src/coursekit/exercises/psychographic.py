@@ -310,6 +310,7 @@ def _map_labels(labels: dict[str, int], fill: Any = None) -> pd.DataFrame:
     return mapped if fill is None else mapped.fillna(fill)
 
 
+@per_world
 def _alphabetical_codes() -> pd.DataFrame:
     """``astype("category").cat.codes + 1``: categories sorted as text, not by the scale."""
     export = _export()
