@@ -471,15 +471,18 @@ def _rows(keep: pd.Series) -> pd.DataFrame:
     return _survey()[keep.to_numpy()]
 
 
+@per_world
 def _answered_every_item() -> pd.Series:
     survey = _survey()
     return complete_answers(survey[[*_attitude(), *_benefit()]])
 
 
+@per_world
 def _benefit_gaps_dropped() -> pd.DataFrame:
     return _survey()[(~_straight() & _answered_every_item()).to_numpy()]
 
 
+@per_world
 def _dropna_only() -> pd.DataFrame:
     """``survey.dropna()``: every row with a gap anywhere goes, the straight-liners stay."""
     return _survey()[_answered_every_item().to_numpy()]
@@ -933,6 +936,7 @@ q4 = FunctionProblem(
 ALPHA_TOLERANCE = 6e-4
 
 
+@per_world
 def _all_items_alphas() -> tuple[float, float]:
     keyed = _keyed_items()
     answered = _clean().set_index("customer_id")[_attitude()]
