@@ -23,12 +23,21 @@ from coursekit.methods.psychographic import (
     factor_scores,
     fit_efa,
     item_total,
+    kmeans_segments,
     latest_submissions,
     likert_to_numbers,
     nonresponse_comparison,
+    order_behaviour,
     parallel_analysis,
+    poststratification_weights,
+    poststratified_share,
+    relative_importance,
     reverse_key,
     reverse_keyed_items,
+    scale_scores,
+    segment_means,
+    silhouette_by_k,
+    standardize,
     straight_liners,
 )
 
@@ -163,6 +172,13 @@ def test_likert_to_numbers_reads_english_labels(export, survey_items):
     pd.testing.assert_frame_equal(
         likert_to_numbers(english, survey_items), likert_to_numbers(export, survey_items)
     )
+
+
+def test_likert_to_numbers_reads_the_english_export_of_the_course_world(export, survey_items):
+    """coursekit.synth.raw writes the lowest importance as "Not at all important"."""
+    english = export.replace({"非常不重要": "Not at all important", "重要": "important"})
+    numbers = likert_to_numbers(english, survey_items)
+    assert numbers["b01"].tolist() == [4, 1, pd.NA]
 
 
 @pytest.mark.parametrize(
@@ -642,6 +658,152 @@ def test_mistake_percent_of_respondents_reported_as_percent_of_members(membershi
 def test_nonresponse_comparison_rejects_bad_input(membership, respondents, columns, message):
     with pytest.raises(ValueError, match=message):
         nonresponse_comparison(respondents, membership, columns)
+
+
+# --------------------------------------------------------------------------- segments
+
+
+def test_scale_scores_average_each_constructs_items_and_skip_nothing_silently():
+    items = pd.DataFrame(
+        {"a1": [1, 5, 4], "a2": [3, 5, pd.NA], "b1": [2, 2, 2], "note": ["x", "y", "z"]},
+        dtype="object",
+    ).astype({"a1": "Int64", "a2": "Int64", "b1": "Int64"})
+    scores = scale_scores(items, {"a1": "a", "a2": "a", "b1": "b"})
+    assert list(scores.columns) == ["a", "b"]
+    assert scores["a"].tolist()[:2] == [2.0, 5.0]
+    assert np.isnan(scores["a"].iloc[2])  # a skipped item: no score, not the mean of one item
+    assert scores["b"].tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(ValueError, match="none of the columns"):
+        scale_scores(items[["note"]], {"a1": "a"})
+
+
+def test_relative_importance_centres_each_respondent():
+    ratings = pd.DataFrame({"fresh": [5, 4, 3.0], "price": [5, 2, np.nan], "range": [5, 3, 1]})
+    relative = relative_importance(ratings)
+    assert relative.loc[0].tolist() == [0.0, 0.0, 0.0]  # all 5: no priority at all
+    assert relative.loc[1].tolist() == pytest.approx([1.0, -1.0, 0.0])
+    assert relative.loc[2, "fresh"] == pytest.approx(1.0)  # mean of the answered items
+    assert np.isnan(relative.loc[2, "price"])
+
+
+def test_standardize_is_standard_scaler():
+    from sklearn.preprocessing import StandardScaler
+
+    features = pd.DataFrame({"x": [1.0, 2, 3, 10], "y": [0.1, 0.4, 0.2, 0.3]}, index=list("abcd"))
+    z = standardize(features)
+    np.testing.assert_allclose(z.to_numpy(), StandardScaler().fit_transform(features))
+    assert list(z.index) == list("abcd")
+    with pytest.raises(ValueError, match=r"\['c'\] do not vary"):
+        standardize(features.assign(c=1.0))
+    with pytest.raises(ValueError, match="missing values"):
+        standardize(features.assign(x=[1.0, np.nan, 3, 4]))
+    with pytest.raises(ValueError, match="not numeric"):
+        standardize(features.assign(x=list("wxyz")))
+
+
+@pytest.fixture(scope="module")
+def three_groups() -> pd.DataFrame:
+    """Three well-separated groups of 20, 60 and 40 points (in this row order), in 2-D."""
+    rng = np.random.default_rng(0)
+    centres = [(0.0, 0.0), (6.0, 0.0), (0.0, 6.0)]
+    points = [
+        rng.normal(centre, 0.5, size=(n, 2))
+        for centre, n in zip(centres, (20, 60, 40), strict=True)
+    ]
+    return pd.DataFrame(np.vstack(points), columns=["x", "y"], index=range(1000, 1120))
+
+
+def test_kmeans_segments_numbered_by_size_and_reproducible(three_groups):
+    segments = kmeans_segments(three_groups, 3, seed=0)
+    assert segments.name == "segment" and segments.index.equals(three_groups.index)
+    assert segments.value_counts().sort_index().tolist() == [60, 40, 20]
+    assert segments.loc[1000:1019].eq(2).all()  # the 20 points of the first group
+    pd.testing.assert_series_equal(segments, kmeans_segments(three_groups, 3, seed=0))
+    with pytest.raises(ValueError, match="between 2 and 119"):
+        kmeans_segments(three_groups, 1)
+
+
+def test_mistake_clustering_unscaled_features(three_groups):
+    """A column in larger units (yuan) decides the segments until features are standardized."""
+    from sklearn.metrics import adjusted_rand_score
+
+    groups = np.repeat([0, 1, 2], [20, 60, 40])
+    spend = np.random.default_rng(1).normal(300.0, 100.0, len(three_groups))  # no groups
+    features = three_groups.assign(spend=spend)
+    unscaled = kmeans_segments(features, 3, seed=0)
+    scaled = kmeans_segments(standardize(features), 3, seed=0)
+    assert adjusted_rand_score(groups, unscaled) < 0.1
+    assert adjusted_rand_score(groups, scaled) == pytest.approx(1.0)
+
+
+def test_silhouette_by_k_peaks_at_the_true_k(three_groups):
+    table = silhouette_by_k(three_groups, range(2, 6))
+    assert table["k"].tolist() == [2, 3, 4, 5]
+    assert table.loc[table["silhouette"].idxmax(), "k"] == 3
+    assert table["inertia"].is_monotonic_decreasing
+    with pytest.raises(ValueError, match="several values of k"):
+        silhouette_by_k(three_groups, 3)
+
+
+def test_segment_means_sizes_shares_and_means():
+    frame = pd.DataFrame({"x": [1.0, 3, 10, 20], "label": list("abcd")}, index=[7, 8, 9, 10])
+    segments = pd.Series([0, 0, 1, 1], index=[7, 8, 9, 11])  # 10 has no segment, 11 no row
+    table = segment_means(frame, segments)
+    assert list(table.columns) == ["size", "share", "x"]
+    assert table["size"].tolist() == [2, 1]
+    assert table["share"].tolist() == pytest.approx([2 / 3, 1 / 3])
+    assert table["x"].tolist() == [2.0, 10.0]
+    with pytest.raises(ValueError, match="unique indexes"):
+        segment_means(frame, pd.Series([0, 1], index=[7, 7]))
+
+
+def test_order_behaviour_counts_completed_orders_only():
+    orders = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2, 3],
+            "status": ["completed", "completed", "returned", "completed", "cancelled"],
+            "channel": ["app", "store", "app", "group_buy", "app"],
+            "gross_amount": [100.0, 50, 80, 40, 10],
+            "discount_amount": [10.0, 0, 0, 0, 0],
+            "net_amount": [90.0, 50, 80, 40, 10],
+        }
+    )
+    table = order_behaviour(orders)
+    assert list(table.index) == [1, 2]  # customer 3 bought nothing that counts
+    assert table.loc[1].tolist() == pytest.approx([2, 70.0, 0.5, 0.0, 10 / 150])
+    assert table.loc[2].tolist() == pytest.approx([1, 40.0, 0.0, 1.0, 0.0])
+
+
+def test_poststratification_weights_give_respondents_the_members_mix():
+    members = pd.Series(["young"] * 60 + ["old"] * 40)
+    respondents = pd.Series(["young"] * 8 + ["old"] * 2, index=range(100, 110))
+    weights = poststratification_weights(respondents, members)
+    assert weights.index.equals(respondents.index) and weights.name == "weight"
+    assert weights.iloc[0] == pytest.approx(0.6 / 0.8)
+    assert weights.iloc[-1] == pytest.approx(0.4 / 0.2)
+    assert weights.mean() == pytest.approx(1.0)
+    weighted_mix = weights.groupby(respondents).sum() / weights.sum()
+    assert weighted_mix["old"] == pytest.approx(0.4)
+    with pytest.raises(ValueError, match="no respondent"):
+        poststratification_weights(respondents[:8], members)
+    with pytest.raises(ValueError, match="hold no member"):
+        poststratification_weights(pd.Series(["middle"]), members)
+
+
+def test_mistake_respondent_share_reported_as_member_share():
+    """Old members are under-represented and more often health-minded: the respondent
+    share understates the member share, and weighting moves it back."""
+    members = pd.Series(["young"] * 60 + ["old"] * 40)
+    respondents = pd.Series(["young"] * 8 + ["old"] * 2)
+    flags = pd.Series([True] * 2 + [False] * 6 + [True, True])  # 1/4 of young, all old
+    assert flags.mean() == pytest.approx(0.4)  # of the respondents
+    assert poststratified_share(flags, respondents, members) == pytest.approx(
+        0.6 * 0.25 + 0.4 * 1.0
+    )
+    with pytest.raises(ValueError, match="True/False"):
+        poststratified_share(flags.astype(int), respondents, members)
+    with pytest.raises(ValueError, match="index of flags"):
+        poststratified_share(flags, respondents.reset_index(drop=True)[:5], members)
 
 
 # --------------------------------------------------------------------------- the bfi data

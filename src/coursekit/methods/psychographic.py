@@ -28,9 +28,17 @@ From the raw questionnaire export to attitude scales and factors:
    is turned so that its largest loading is positive, and factors are ordered by the
    variance they explain. :func:`factor_scores` gives each respondent's scores on the same
    factors; :func:`factor_constructs` names factors by the construct of their items.
-6. **Who answered.** :func:`nonresponse_comparison` compares respondents with all members:
+6. **Segments.** :func:`scale_scores` (mean of a construct's keyed items),
+   :func:`standardize` (z-scores, so that every feature weighs the same in a distance),
+   :func:`kmeans_segments` and :func:`silhouette_by_k` (k-means, segments numbered by
+   size), :func:`segment_means` (profiles) and :func:`order_behaviour` (what members'
+   completed orders show, to profile segments with behaviour). Benefit segmentation
+   (利益细分) clusters :func:`relative_importance`: each respondent's ratings minus their
+   own average, because most people call most benefits important.
+7. **Who answered.** :func:`nonresponse_comparison` compares respondents with all members:
    respondents are rarely a random sample, and shares of respondents are not shares of
-   members.
+   members. :func:`poststratification_weights` and :func:`poststratified_share` weight
+   respondents to the members' mix of cells (e.g. age groups) to estimate a member share.
 
 Helpers read the questionnaire table: :func:`construct_items` (items per construct) and
 :func:`reverse_keyed_items`.
@@ -56,6 +64,7 @@ __all__ = [
     "AGREE_LABELS",
     "EXPORT_COLUMNS",
     "IMPORTANCE_LABELS",
+    "ONLINE_CHANNELS",
     "FactorModel",
     "ParallelAnalysis",
     "alpha_if_deleted",
@@ -67,12 +76,21 @@ __all__ = [
     "factor_scores",
     "fit_efa",
     "item_total",
+    "kmeans_segments",
     "latest_submissions",
     "likert_to_numbers",
     "nonresponse_comparison",
+    "order_behaviour",
     "parallel_analysis",
+    "poststratification_weights",
+    "poststratified_share",
+    "relative_importance",
     "reverse_key",
     "reverse_keyed_items",
+    "scale_scores",
+    "segment_means",
+    "silhouette_by_k",
+    "standardize",
     "straight_liners",
 ]
 
@@ -84,7 +102,10 @@ AGREE_LABELS: dict[str, int] = {
 #: Importance labels of the benefit block, 1..5.
 IMPORTANCE_LABELS: dict[str, int] = {
     "非常不重要": 1, "不重要": 2, "一般": 3, "重要": 4, "非常重要": 5,
-    "very unimportant": 1, "not important at all": 1, "unimportant": 2, "not important": 2,
+    # English exports write "Not at all important" (coursekit.synth.raw); other platforms
+    # word the low end differently.
+    "not at all important": 1, "very unimportant": 1, "not important at all": 1,
+    "unimportant": 2, "not important": 2,
     "neutral": 3, "important": 4, "very important": 5,
 }  # fmt: skip
 _LABELS_OF_BLOCK = {"attitude": AGREE_LABELS, "benefit": IMPORTANCE_LABELS}
@@ -577,7 +598,8 @@ class FactorModel:
         scores = np.full((len(frame), self.loadings.shape[1]), np.nan)
         if complete.any():
             z = (frame.to_numpy(dtype="float64")[complete] - self._mean) / self._scale
-            raw = self._model.transform(z)
+            with _one_thread():
+                raw = self._model.transform(z)
             scores[complete] = raw[:, self._columns] * self._signs
         return pd.DataFrame(scores, index=items.index, columns=self.loadings.columns)
 
@@ -611,9 +633,10 @@ def fit_efa(items: pd.DataFrame, n_factors: int, rotation: str | None = "varimax
     mean = values.mean(axis=0)
     scale = values.std(axis=0)  # ddof=0: the covariance of z is exactly the correlation matrix
     z = (values - mean) / scale
-    model = FactorAnalysis(
-        n_components=n_factors, rotation=rotation, svd_method="lapack", max_iter=5000
-    ).fit(z)
+    with _one_thread():  # a 20-item model: threads only cost on a shared machine
+        model = FactorAnalysis(
+            n_components=n_factors, rotation=rotation, svd_method="lapack", max_iter=5000
+        ).fit(z)
     raw = model.components_.T  # items x factors
     order = np.argsort(-(raw**2).sum(axis=0), kind="stable")
     raw = raw[:, order]
@@ -695,6 +718,239 @@ def factor_constructs(
         )
         names[factor] = summary.index[0]
     return pd.Series(names, name="construct").rename_axis("factor")
+
+
+# --------------------------------------------------------------------------- segments
+
+#: Order channels counted as online in :func:`order_behaviour`.
+ONLINE_CHANNELS: tuple[str, ...] = ("app", "mini_program")
+
+
+def scale_scores(
+    items: pd.DataFrame, item_construct: Mapping[str, str] | pd.Series
+) -> pd.DataFrame:
+    """Each respondent's score per construct: the mean of its items (already keyed).
+
+    A respondent who skipped an item of a construct gets no score on it (NaN): a mean of
+    the answered items would quietly compare people on different questions.
+
+    Args:
+        items: keyed answers, one column per item; columns without a construct in
+            ``item_construct`` are left out.
+        item_construct: the construct of each item, e.g.
+            ``survey_items.set_index("item")["construct"]``.
+
+    Returns:
+        One column per construct (in the order of their first item), index of ``items``.
+    """
+    constructs = pd.Series(item_construct)
+    scored = [col for col in items.columns if col in constructs.index]
+    if not scored:
+        raise ValueError(
+            "none of the columns of items has a construct in item_construct; pass the item "
+            f"columns (e.g. q01..q20), got {list(items.columns)[:8]}"
+        )
+    values = _item_frame(items[scored], min_items=1)
+    groups: dict[str, list[str]] = {}
+    for item in scored:
+        groups.setdefault(str(constructs[item]), []).append(item)
+    return pd.DataFrame(
+        {construct: values[members].mean(axis=1, skipna=False)
+         for construct, members in groups.items()},
+        index=items.index,
+    )  # fmt: skip
+
+
+def relative_importance(items: pd.DataFrame) -> pd.DataFrame:
+    """Importance ratings relative to the respondent's own average (each row centred).
+
+    Most people call most benefits important; what tells them apart is which benefits
+    they rate *above their own average*. Subtracting each respondent's mean rating (over
+    the items they answered) removes that personal level, so that benefit segments
+    (利益细分) are formed on priorities rather than on how generously someone ticks boxes.
+
+    Returns:
+        A float frame like ``items``; missing answers stay missing.
+    """
+    values = _item_frame(items, min_items=2)
+    return values.sub(values.mean(axis=1), axis=0)
+
+
+def standardize(features: pd.DataFrame) -> pd.DataFrame:
+    """z-scores of every column: mean 0, standard deviation 1 (``ddof=0``, as scikit-learn's
+    ``StandardScaler``), so that each feature weighs the same in a distance.
+
+    Raises:
+        ValueError: non-numeric or missing values, or a column that does not vary.
+    """
+    values = _feature_frame(features)
+    spread = values.std(ddof=0)
+    constant = [str(col) for col in values.columns if spread[col] == 0]
+    if constant:
+        raise ValueError(f"column(s) {constant} do not vary; drop them before standardizing")
+    return (values - values.mean()) / spread
+
+
+def kmeans_segments(features: pd.DataFrame, k: int, seed: int = 0) -> pd.Series:
+    """k-means segments, numbered by size (0 = the largest).
+
+    scikit-learn's ``KMeans`` with ``n_init=10`` starts and ``random_state=seed``: the same
+    features and seed give the same segments. Scale the features first
+    (:func:`standardize`): k-means measures plain distances, so a feature with a larger
+    spread counts for more.
+
+    Returns:
+        An int64 Series named ``segment`` with the index of ``features``.
+    """
+    from sklearn.cluster import KMeans
+
+    values = _feature_frame(features)
+    k = _check_k(k, len(values))
+    with _one_thread():
+        model = KMeans(n_clusters=k, n_init=10, random_state=seed)
+        labels = model.fit_predict(values.to_numpy())
+    sizes = np.bincount(labels, minlength=k)
+    first_row = np.array([np.flatnonzero(labels == c)[0] for c in range(k)])
+    order = sorted(range(k), key=lambda c: (-sizes[c], first_row[c]))
+    relabel = np.empty(k, dtype="int64")
+    relabel[order] = np.arange(k)
+    return pd.Series(relabel[labels], index=values.index, name="segment")
+
+
+def silhouette_by_k(
+    features: pd.DataFrame, ks: Iterable[int] = range(2, 9), seed: int = 0
+) -> pd.DataFrame:
+    """The silhouette (轮廓系数, -1..1, higher means better separated segments) and the
+    within-segment sum of squares (inertia) of :func:`kmeans_segments` for each k.
+
+    Returns:
+        One row per k, columns ``k``, ``silhouette`` and ``inertia``.
+    """
+    from sklearn.metrics import silhouette_score
+
+    values = _feature_frame(features)
+    if isinstance(ks, int | np.integer):
+        raise ValueError(f"ks must be several values of k, e.g. range(2, 9), got {ks!r}")
+    ks = sorted({_check_k(k, len(values)) for k in ks})
+    if not ks:
+        raise ValueError("ks is empty: give the values of k to compare, e.g. range(2, 9)")
+    matrix = values.to_numpy()
+    rows = []
+    for k in ks:
+        labels = kmeans_segments(values, k, seed).to_numpy()
+        centres = np.vstack([matrix[labels == c].mean(axis=0) for c in range(k)])
+        inertia = float(((matrix - centres[labels]) ** 2).sum())
+        with _one_thread():
+            silhouette = float(silhouette_score(matrix, labels))
+        rows.append({"k": k, "silhouette": silhouette, "inertia": inertia})
+    return pd.DataFrame(rows)
+
+
+def segment_means(frame: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
+    """Mean of every numeric column per segment, with the segment's ``size`` and ``share``.
+
+    Args:
+        frame: one row per respondent (any numeric columns: factor scores, answers,
+            behaviour).
+        segments: the segment of each respondent, indexed like ``frame`` (rows of
+            ``frame`` without a segment are left out).
+
+    Returns:
+        One row per segment (sorted), columns ``size``, ``share``, then the means.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"frame must be a DataFrame, got {type(frame).__name__}")
+    if not isinstance(segments, pd.Series):
+        raise TypeError(f"segments must be a Series indexed like frame, got {type(segments)}")
+    if not segments.index.is_unique or not frame.index.is_unique:
+        raise ValueError("frame and segments need unique indexes (one row per respondent)")
+    common = frame.index.intersection(segments.index, sort=False)
+    if len(common) == 0:
+        raise ValueError("frame and segments share no index labels")
+    numeric = frame.loc[common].select_dtypes("number").astype("float64")
+    labels = segments.loc[common].rename("segment")
+    means = numeric.groupby(labels).mean()
+    sizes = labels.value_counts().reindex(means.index)
+    means.insert(0, "share", sizes / len(labels))
+    means.insert(0, "size", sizes.astype("int64"))
+    return means
+
+
+def order_behaviour(orders: pd.DataFrame) -> pd.DataFrame:
+    """What each member's completed orders show: how often, how much, where, with coupons.
+
+    Args:
+        orders: the ``orders`` table (all statuses; only completed orders count).
+
+    Returns:
+        One row per customer with a completed order, indexed by ``customer_id``:
+        ``orders`` (completed orders), ``avg_order_value`` (mean ``net_amount``),
+        ``online_share`` (share of orders placed in the app or mini-program),
+        ``group_buy_share`` and ``discount_share`` (discount / gross amount).
+    """
+    from coursekit.methods.common import completed_orders
+
+    _require_columns(
+        orders,
+        ("customer_id", "status", "channel", "gross_amount", "discount_amount", "net_amount"),
+        "orders",
+    )
+    done = completed_orders(orders)
+    per_customer = done.groupby("customer_id")
+    gross = per_customer["gross_amount"].sum()
+    return pd.DataFrame(
+        {
+            "orders": per_customer.size().astype("int64"),
+            "avg_order_value": per_customer["net_amount"].mean(),
+            "online_share": done["channel"]
+            .isin(ONLINE_CHANNELS)
+            .groupby(done["customer_id"])
+            .mean(),
+            "group_buy_share": (done["channel"] == "group_buy").groupby(done["customer_id"]).mean(),
+            "discount_share": (per_customer["discount_amount"].sum() / gross).where(gross > 0, 0.0),
+        }
+    )
+
+
+def _feature_frame(features: Any) -> pd.DataFrame:
+    if not isinstance(features, pd.DataFrame):
+        raise TypeError(f"features must be a DataFrame, got {type(features).__name__}")
+    if features.shape[1] == 0 or len(features) == 0:
+        raise ValueError("features is empty")
+    text = [
+        str(c)
+        for c in features.columns
+        if not pd.api.types.is_numeric_dtype(features[c]) or pd.api.types.is_bool_dtype(features[c])
+    ]
+    if text:
+        raise ValueError(f"feature column(s) {text[:5]} are not numeric")
+    values = features.astype("float64")
+    missing = values.isna().any()
+    if missing.any():
+        raise ValueError(
+            f"feature column(s) {list(missing.index[missing])[:5]} have missing values; "
+            "keep complete rows first"
+        )
+    if not np.isfinite(values.to_numpy()).all():
+        raise ValueError("features hold infinite values (a log of zero?)")
+    return values
+
+
+def _one_thread():
+    """Native thread pools (OpenMP, BLAS) on one thread: survey data is small, and on a
+    shared workshop machine threads fighting for the cores make k-means many times slower
+    (seconds instead of milliseconds); one thread also sums in the same order everywhere."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
+
+
+def _check_k(k: Any, n_rows: int) -> int:
+    if isinstance(k, bool) or not isinstance(k, int | np.integer):
+        raise ValueError(f"k must be a whole number, got {k!r}")
+    if not 2 <= k < n_rows:
+        raise ValueError(f"k must be between 2 and {n_rows - 1} for {n_rows} rows, got {k}")
+    return int(k)
 
 
 # --------------------------------------------------------------------------- non-response
@@ -787,6 +1043,78 @@ def nonresponse_comparison(
     table["level"] = table["level"].astype(object)  # "mean" and category values side by side
     table.insert(4, "difference", table["respondents"] - table["members"])
     return table
+
+
+def poststratification_weights(respondent_cells: pd.Series, member_cells: pd.Series) -> pd.Series:
+    """Weights that give the respondents the members' mix of cells (事后分层加权).
+
+    A respondent in cell c weighs ``member share of c / respondent share of c``: groups
+    that answered less than their share count more. Weights average 1 over the
+    respondents. They correct only what the cells see (e.g. age), not everything that
+    made people answer.
+
+    Args:
+        respondent_cells: the cell of each respondent (e.g. an age group), indexed by
+            respondent.
+        member_cells: the cell of every member (respondents included).
+
+    Returns:
+        A Series named ``weight`` with the index of ``respondent_cells``.
+
+    Raises:
+        ValueError: missing cells, a respondent cell no member is in, or a member cell
+            without respondents (merge it with a neighbouring cell).
+    """
+    for name, cells in (("respondent_cells", respondent_cells), ("member_cells", member_cells)):
+        if not isinstance(cells, pd.Series):
+            raise TypeError(f"{name} must be a Series, got {type(cells).__name__}")
+        if cells.isna().any():
+            raise ValueError(f"{name} has {int(cells.isna().sum())} missing cell(s)")
+    if len(respondent_cells) == 0:
+        raise ValueError("no respondents to weight")
+    member_share = member_cells.value_counts(normalize=True)
+    member_share = member_share[member_share > 0]
+    respondent_share = respondent_cells.value_counts(normalize=True)
+    respondent_share = respondent_share[respondent_share > 0]
+    strangers = [c for c in respondent_share.index if c not in member_share.index]
+    if strangers:
+        raise ValueError(f"respondent cell(s) {strangers[:5]} hold no member")
+    empty = [c for c in member_share.index if c not in respondent_share.index]
+    if empty:
+        raise ValueError(
+            f"member cell(s) {empty[:5]} have no respondent: merge them with a neighbouring "
+            "cell, or the estimate cannot speak for those members"
+        )
+    ratio = member_share / respondent_share
+    weights = respondent_cells.map(ratio).astype("float64")
+    return weights.rename("weight")
+
+
+def poststratified_share(
+    flags: pd.Series, respondent_cells: pd.Series, member_cells: pd.Series
+) -> float:
+    """The share of members with a property, estimated from respondents weighted by cell.
+
+    Args:
+        flags: True/False per respondent (e.g. "health scale at least 4").
+        respondent_cells, member_cells: as for :func:`poststratification_weights`;
+            ``respondent_cells`` is indexed like ``flags``.
+
+    Returns:
+        The weighted share, a fraction between 0 and 1.
+    """
+    if not isinstance(flags, pd.Series):
+        raise TypeError(f"flags must be a Series, got {type(flags).__name__}")
+    if flags.isna().any():
+        raise ValueError(f"flags has {int(flags.isna().sum())} missing value(s)")
+    if not pd.api.types.is_bool_dtype(flags):
+        raise ValueError(f"flags must be True/False, got dtype {flags.dtype}")
+    if not isinstance(respondent_cells, pd.Series) or not flags.index.equals(
+        respondent_cells.index
+    ):
+        raise ValueError("respondent_cells must be a Series with the index of flags")
+    weights = poststratification_weights(respondent_cells, member_cells)
+    return float(np.average(flags.to_numpy(dtype="float64"), weights=weights.to_numpy()))
 
 
 def _welch_p(first: np.ndarray, second: np.ndarray) -> float:
