@@ -148,7 +148,7 @@ _CHANNELS = pd.DataFrame(
         ("app_push", 0.05, "app", 0.9, "App push", "APP 推送",
          "members with an app order", "有 APP 订单的会员"),
         ("sms", 0.10, "everyone", 0.7, "SMS", "短信", "every member", "全部会员"),
-        ("wecom", 0.80, "private_domain", 1.0, "WeCom (shopping guide)", "企业微信（导购一对一）",
+        ("wecom", 2.00, "private_domain", 1.0, "WeCom (shopping guide)", "企业微信（导购一对一）",
          "members with a mini-program or group-buy order", "有小程序或社群团购订单的会员"),
         ("none", 0.0, "everyone", 0.0, "None (loaded silently)", "不触达（静默发放）",
          "every member (no message)", "全部会员（不发消息）"),
