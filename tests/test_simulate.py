@@ -106,14 +106,19 @@ def test_bad_settings_are_refused(world, kwargs, message):
 
 def test_over_budget_is_refused_and_the_exact_budget_is_not(world):
     plan = everyone(world, "vip_event", "wecom").head(200)
+    # Per contact: the invitation's fixed cost plus the WeCom message, from the catalogue.
+    each = simulate.offers().loc["vip_event", "fixed_cost"]
+    each += simulate.channels().loc["wecom", "contact_cost"]
+    assert each > 0
     cost = simulate.plan_cost(plan)
-    assert cost == pytest.approx(200 * (5.0 + 0.8))
-    with pytest.raises(simulate.PlanError, match=r"costs 1,160\.00 yuan .* over the budget"):
+    assert cost == pytest.approx(200 * each)
+    shown = f"{cost:,.2f}".replace(".", r"\.")
+    with pytest.raises(simulate.PlanError, match=rf"costs {shown} yuan .* over the budget"):
         simulate.campaign(plan, budget=cost - 1)
     result = simulate.campaign(plan, budget=cost)
     assert result.summary["members"] == 200
     # Only the contacted members cost money: the holdout gets nothing.
-    assert result.summary["contact_cost"] == pytest.approx(result.summary["contacted"] * 5.8)
+    assert result.summary["contact_cost"] == pytest.approx(result.summary["contacted"] * each)
 
 
 def test_customer_id_as_the_index_is_accepted(world):
