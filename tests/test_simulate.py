@@ -74,6 +74,16 @@ def _refusals(world):
         ("text ids", plan.assign(customer_id=plan["customer_id"].astype(str)), "holds text"),
         ("garbage ids", plan.assign(customer_id="x"), "must hold the members' customer_id"),
         ("fractional ids", plan.assign(customer_id=plan["customer_id"] + 0.5), "customer_id"),
+        ("endless ids", plan.assign(customer_id=np.inf), r"customer_id numbers, got \[inf,"),
+        ("huge ids", plan.assign(customer_id=1e20), r"customer_id numbers, got \[1e\+20,"),
+        ("dates as ids", plan.assign(customer_id=pd.Timestamp("2025-01-01")), r"got \[Timestamp"),
+        ("mixed ids", plan.assign(customer_id=[first, "x"] * 25), r"numbers, got \['x', 'x'"),
+        ("true as id", plan.assign(customer_id=True), r"numbers, got \[True,"),
+        (
+            "two levels of columns",
+            pd.concat({"plan": plan}, axis=1),
+            "several levels of column names",
+        ),
     ]
 
 
@@ -121,10 +131,14 @@ def test_over_budget_is_refused_and_the_exact_budget_is_not(world):
     assert result.summary["contact_cost"] == pytest.approx(result.summary["contacted"] * each)
 
 
-def test_customer_id_as_the_index_is_accepted(world):
+def test_customer_id_as_the_index_or_in_other_number_types_is_accepted(world):
     plan = everyone(world).head(100)
+    summary = simulate.campaign(plan, seed=3).summary
     by_index = simulate.campaign(plan.set_index("customer_id"), seed=3)
-    pd.testing.assert_series_equal(by_index.summary, simulate.campaign(plan, seed=3).summary)
+    pd.testing.assert_series_equal(by_index.summary, summary)
+    for dtype in ("float64", "Int64", "object"):
+        other = simulate.campaign(plan.astype({"customer_id": dtype}), seed=3)
+        pd.testing.assert_series_equal(other.summary, summary)
 
 
 def test_a_world_without_its_truth_gets_a_clear_message():
@@ -276,3 +290,30 @@ def test_the_oracle_is_never_beaten_by_a_plan_within_the_same_money(world):
         count = len(order) if cost == 0 else int(money // cost)
         gains = m.expected[order[:count], k]
         assert gains[gains > 0].sum() <= best + 1e-6
+
+
+def test_a_trainees_own_world_is_simulated_from_its_own_data(small_world_dir):
+    """Per-trainee worlds: the members, the start and the oracle come from the data in use."""
+    from coursekit.methods.common import snapshot_date
+
+    course.setup(data=DATASETS, quiet=True)
+    default_members = course.load("customers")
+    outsider = int(default_members["customer_id"].max())
+    simulate.campaign(everyone({"customers": default_members}).head(10))
+
+    course.setup(data=small_world_dir, quiet=True)
+    customers = course.load("customers")
+    assert outsider not in set(customers["customer_id"])
+    plan = everyone({"customers": customers}, "coupon_8", "sms")
+    result = simulate.campaign(plan, seed=0)
+    assert result.summary["members"] == len(customers)
+    assert result.start == snapshot_date(course.load("orders"))
+    assert result.comparison.loc["oracle", "members"] <= len(customers)
+    assert result.comparison.loc["oracle", "expected_profit"] > 0
+    with pytest.raises(simulate.PlanError, match="not members of the data in use"):
+        simulate.campaign(pd.concat([plan, plan.head(1).assign(customer_id=outsider)]))
+    # The members prepared for one world are not reused for another.
+    course.setup(data=DATASETS, quiet=True)
+    again = simulate.campaign(everyone({"customers": default_members}))
+    assert again.summary["members"] == len(default_members) > len(customers)
+    assert again.comparison.loc["oracle", "members"] > len(customers)

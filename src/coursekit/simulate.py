@@ -441,6 +441,11 @@ def _as_plan(plan: Any, m: _Members) -> pd.DataFrame:
             "plan must be a DataFrame with one row per member and the columns customer_id, "
             f"offer and channel; got {type(plan).__name__}"
         )
+    if isinstance(plan.columns, pd.MultiIndex):
+        raise PlanError(
+            "plan has several levels of column names; give it one level: customer_id, offer "
+            "and channel (and may have segment)"
+        )
     missing = [c for c in _PLAN_COLUMNS if c not in plan.columns]
     if missing:
         raise PlanError(
@@ -457,15 +462,24 @@ def _as_plan(plan: Any, m: _Members) -> pd.DataFrame:
         if count:
             raise PlanError(f"plan column {column!r} has {count} missing value(s)")
     ids = plan["customer_id"]
-    numbers = pd.to_numeric(ids, errors="coerce") if not pd.api.types.is_bool_dtype(ids) else None
-    if numbers is None or numbers.isna().any() or not np.all(np.mod(numbers, 1) == 0):
-        bad = list(ids[numbers.isna()].head(3)) if numbers is not None else list(ids.head(3))
-        raise PlanError(
-            f"plan column 'customer_id' must hold the members' customer_id numbers, got {bad}"
-        )
-    if not pd.api.types.is_numeric_dtype(ids):
+    if (
+        pd.api.types.is_string_dtype(ids)
+        and ids.map(type).eq(str).all()
+        and pd.to_numeric(ids, errors="coerce").notna().all()
+    ):
         raise PlanError(
             "plan column 'customer_id' holds text; use the numbers of customers.customer_id"
+        )
+    if pd.api.types.is_numeric_dtype(ids) and not pd.api.types.is_bool_dtype(ids):
+        numbers = pd.to_numeric(ids)
+    else:  # keep the values that are numbers, so that the message shows the others
+        numbers = pd.to_numeric(ids.map(_number_or_nan).astype("float64"))
+    whole = numbers.notna() & np.isfinite(numbers) & (np.mod(numbers, 1) == 0)
+    whole &= numbers.abs() < 2**53  # beyond that, floats are no longer whole numbers
+    if not whole.all():
+        bad = list(ids[~whole.to_numpy()].head(3))
+        raise PlanError(
+            f"plan column 'customer_id' must hold the members' customer_id numbers, got {bad}"
         )
     numbers = numbers.astype("int64")
     counts = numbers.value_counts()
@@ -501,6 +515,11 @@ def _as_plan(plan: Any, m: _Members) -> pd.DataFrame:
     )
     # Row order does not matter: the same members give the same result.
     return checked.sort_values("customer_id", kind="mergesort", ignore_index=True)
+
+
+def _number_or_nan(value: Any) -> float:
+    is_number = isinstance(value, int | float | np.integer | np.floating)
+    return float(value) if is_number and not isinstance(value, bool | np.bool_) else np.nan
 
 
 def _codes(values: pd.Series, known: pd.Series, what: str, where: str) -> np.ndarray:
