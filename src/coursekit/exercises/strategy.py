@@ -166,9 +166,17 @@ def _q1_reference() -> pd.DataFrame:
     return _attractiveness()
 
 
+def _q1_mistaken(**mistake: str) -> pd.DataFrame:
+    """The table with one mistake, computed once per world (every wrong answer tries all)."""
+    from coursekit.engine import world_cached
+
+    key = ("strategy", "q1", *sorted(mistake.items()))
+    return world_cached(key, lambda: _attractiveness(**mistake))
+
+
 def _q1_column(column: str, **mistake: str):
     def matches(answer: Any, expected: pd.DataFrame) -> bool:
-        wrong = _attractiveness(**mistake)[column]
+        wrong = _q1_mistaken(**mistake)[column]
         return column_is(answer, column, wrong, key="shopper_type")
 
     return matches
@@ -191,7 +199,7 @@ q1 = ValueProblem(
                 "revenue_share 是收入（monetary 之和）的占比，而不是人数占比："
                 "人数不多但消费很高的客群，价值远超其人数。"
             ),
-            produce=lambda expected: _attractiveness(value="members"),
+            produce=lambda expected: _q1_mistaken(value="members").copy(),
             matches=_q1_column("revenue_share", value="members"),
         ),
         Mistake(
@@ -204,7 +212,7 @@ q1 = ValueProblem(
                 "growth 是增长率：spend_recent / spend_earlier - 1（0.1 表示增长 10%）。"
                 "用金额差值会让大客群仅仅因为规模大而显得增长快。"
             ),
-            produce=lambda expected: _attractiveness(growth="yuan"),
+            produce=lambda expected: _q1_mistaken(growth="yuan").copy(),
             matches=_q1_column("growth", growth="yuan"),
         ),
         Mistake(
@@ -218,7 +226,7 @@ q1 = ValueProblem(
                 "reach 是私域可触达的会员占比（有过小程序或社群团购订单的会员），"
                 "而不是订单占比：只要有一笔团购订单，这位会员就在群里。"
             ),
-            produce=lambda expected: _attractiveness(reach="orders"),
+            produce=lambda expected: _q1_mistaken(reach="orders").copy(),
             matches=_q1_column("reach", reach="orders"),
         ),
     ],
