@@ -79,7 +79,8 @@ two plans compared with the same seed differ only by what the plans change (comm
 numbers), not by luck.
 
 The simulator reads the hidden tables itself, through the data in use
-(:mod:`coursekit.state`), and returns aggregates only, never the truth.
+(:mod:`coursekit.state`), and returns aggregates only, never the truth. docs/simulator.md
+describes it for course authors and instructors.
 """
 
 from __future__ import annotations
