@@ -975,18 +975,16 @@ def _recommendation_split() -> tuple[pd.DataFrame, pd.DataFrame]:
     return purchase_history(tables, end=cutoff), purchase_history(tables, start=cutoff)
 
 
-def _hit_rate(exclude_bought: bool = True, with_history: bool = True) -> float:
-    history, future = _recommendation_split()
-    recs = recommend(history, TOP_K, method="popular", exclude_bought=exclude_bought)
-    return hit_rate(recs, future, history=history if with_history else None)
-
-
 @per_world
 def _q9_values() -> dict[str, float]:
+    """The discovery hit rate, and what the two mistakes give (one list per way of listing)."""
+    history, future = _recommendation_split()
+    discovery = recommend(history, TOP_K, method="popular", exclude_bought=True)
+    with_repeats = recommend(history, TOP_K, method="popular", exclude_bought=False)
     return {
-        "right": _hit_rate(),
-        "repeats": _hit_rate(exclude_bought=False),
-        "no_history": _hit_rate(with_history=False),
+        "right": hit_rate(discovery, future, history=history),
+        "repeats": hit_rate(with_repeats, future, history=history),
+        "no_history": hit_rate(discovery, future),
     }
 
 
