@@ -17,6 +17,7 @@ from coursekit.methods.strategy import (
     churn_labels,
     churn_metrics,
     coupon_cost,
+    gross_margin_rate,
     hit_rate,
     lift_table,
     plan_value,
@@ -24,6 +25,8 @@ from coursekit.methods.strategy import (
     precision_at_k,
     purchase_history,
     recommend,
+    shopper_type,
+    time_cutoffs,
     time_split,
 )
 
@@ -694,3 +697,55 @@ def test_methods_leave_their_inputs_alone(tables, history, rules, targeting):
 def test_budget_plan_with_no_money_selects_nobody(targeting):
     uplift, margin, cost, _ = targeting
     assert not budget_plan(uplift, margin, cost, 0)["selected"].any()
+
+
+# --------------------------------------------------------------------------- cutoffs, types, margin
+
+
+def test_time_cutoffs_are_month_starts_whose_label_windows_fit():
+    orders = pd.DataFrame({"order_ts": pd.to_datetime(["2024-01-03 10:00", "2025-12-31 23:44"])})
+    train, test = time_cutoffs(orders, 180)
+    assert (train, test) == (pd.Timestamp("2025-01-01"), pd.Timestamp("2025-07-01"))
+    # The training labels [train, train + 180 days) end before the test cutoff.
+    assert train + pd.Timedelta(days=180) <= test
+    # 31 days from 2025-11-01 would end on 2025-12-02, past the test cutoff 2025-12-01.
+    assert time_cutoffs(orders, 31) == (pd.Timestamp("2025-10-01"), pd.Timestamp("2025-12-01"))
+    with pytest.raises(ValueError, match="too short"):
+        time_cutoffs(orders, 400)
+
+
+def test_shopper_type_first_matching_rule_wins():
+    orders = _orders(
+        [
+            (1, 1, "2024-05-01", "completed", 300.0),  # big basket, aged 60: big_basket first
+            (2, 2, "2024-05-01", "completed", 20.0),  # small basket, aged 30: quick_trip
+            (3, 3, "2024-05-01", "completed", 20.0),  # small basket, aged 50: senior
+            (4, 4, "2024-05-01", "completed", 100.0),  # everyday
+            (5, 4, "2024-05-02", "returned", 900.0),  # not a purchase
+            (6, 5, "2024-07-02", "completed", 20.0),  # after the cutoff: not a member yet
+            (7, 2, "2024-06-01", "completed", 80.0),  # median of 20 and 80 is 50: everyday
+        ]
+    )
+    customers = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5], "age": [60, 30, 50, 40, 20]})
+    types = shopper_type({"orders": orders, "customers": customers}, CUTOFF)
+    assert types.to_dict() == {1: "big_basket", 2: "everyday", 3: "senior", 4: "everyday"}
+    early = shopper_type({"orders": orders, "customers": customers}, "2024-05-15")
+    assert early[2] == "quick_trip"
+    with pytest.raises(ValueError, match="no 'customers' table"):
+        shopper_type({"orders": orders}, CUTOFF)
+    with pytest.raises(ValueError, match="not in customers"):
+        shopper_type({"orders": orders, "customers": customers.iloc[:2]}, CUTOFF)
+
+
+def test_gross_margin_rate_counts_completed_lines_only(tables):
+    products = pd.DataFrame({"product_id": list("ABCD"), "unit_cost": [1.0, 2.0, 3.0, 4.0]})
+    items = tables["order_items"].assign(line_amount=lambda f: 10.0 * f["quantity"])
+    rate = gross_margin_rate(
+        {"orders": tables["orders"], "order_items": items, "products": products}
+    )
+    done = set(tables["orders"].loc[tables["orders"]["status"] == "completed", "order_id"])
+    lines = items[items["order_id"].isin(done)].merge(products)
+    expected = 1 - (lines["quantity"] * lines["unit_cost"]).sum() / lines["line_amount"].sum()
+    assert rate == pytest.approx(expected)
+    with pytest.raises(ValueError, match="needs orders"):
+        gross_margin_rate({"orders": tables["orders"]})

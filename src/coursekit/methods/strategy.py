@@ -79,7 +79,11 @@ from coursekit.methods.common import COMPLETED
 
 __all__ = [
     "BEHAVIOUR_FEATURES",
+    "BIG_BASKET_YUAN",
     "FEATURE_GROUPS",
+    "QUICK_TRIP_YUAN",
+    "SENIOR_AGE",
+    "SHOPPER_TYPES",
     "SPENDING_FEATURES",
     "TimeSplit",
     "budget_plan",
@@ -87,6 +91,7 @@ __all__ = [
     "churn_labels",
     "churn_metrics",
     "coupon_cost",
+    "gross_margin_rate",
     "hit_rate",
     "lift_table",
     "plan_value",
@@ -94,6 +99,8 @@ __all__ = [
     "precision_at_k",
     "purchase_history",
     "recommend",
+    "shopper_type",
+    "time_cutoffs",
     "time_split",
 ]
 
@@ -280,7 +287,8 @@ def churn_features(tables: Mapping[str, pd.DataFrame], cutoff: Any, *, window_da
     orders = _orders(tables)
     done = _completed_before(orders, cutoff)
     grouped = done.groupby("customer_id", sort=True)
-    members = pd.Index(sorted(grouped.groups), name="customer_id")
+    # The sorted unique ids (``grouped.groups`` would build an index per member: slow).
+    members = pd.Index(np.unique(done["customer_id"].to_numpy()), name="customer_id")
     days = done["order_ts"].dt.normalize().groupby(done["customer_id"], sort=True)
 
     recent = done["order_ts"] >= cutoff - window
@@ -485,6 +493,32 @@ def time_split(
         churn_features(tables, test_cutoff, window_days=window_days),
         churn_labels(tables, test_cutoff, horizon),
     )
+
+
+def time_cutoffs(orders: pd.DataFrame, horizon_days: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The training and the test cutoff of a churn model on this data (first days of months).
+
+    The test cutoff is the latest first day of a month whose label window of
+    ``horizon_days`` ends by the end of the data (the day after the last order); the
+    training cutoff is as many whole months earlier as the horizon needs, so the training
+    labels end before the test cutoff.
+
+    Returns:
+        ``(train_cutoff, test_cutoff)``, both at midnight.
+    """
+    horizon = _positive_int(horizon_days, "horizon_days")
+    stamps = _timestamps(_require_frame(orders, ("order_ts",), "orders")["order_ts"], "order_ts")
+    data_end = stamps.max().normalize() + pd.Timedelta(days=1)
+    test_cutoff = (data_end - pd.Timedelta(days=horizon)).replace(day=1)
+    train_cutoff = test_cutoff - pd.DateOffset(months=max(1, round(horizon / 30.4)))
+    while train_cutoff + pd.Timedelta(days=horizon) > test_cutoff:  # short months
+        train_cutoff -= pd.DateOffset(months=1)
+    if train_cutoff <= stamps.min().normalize():
+        raise ValueError(
+            f"the data ({stamps.min().date()} .. {data_end.date()}) is too short for a "
+            f"{horizon}-day label window twice over: shorten horizon_days"
+        )
+    return pd.Timestamp(train_cutoff), pd.Timestamp(test_cutoff)
 
 
 # --------------------------------------------------------------------------- ranking metrics
@@ -758,6 +792,78 @@ def plan_value(members: Iterable, uplift: pd.Series, margin: Any, cost: Any) -> 
             "profit": gain - spent,
         }
     )
+
+
+#: Shopper types (购物者类型) of :func:`shopper_type`: a rule on the median basket and age,
+#: the simple segmentation the targeting lesson estimates uplift on.
+SHOPPER_TYPES = ("big_basket", "quick_trip", "senior", "everyday")
+BIG_BASKET_YUAN = 250.0
+QUICK_TRIP_YUAN = 40.0
+SENIOR_AGE = 50
+
+
+def shopper_type(tables: Mapping[str, pd.DataFrame], cutoff: Any) -> pd.Series:
+    """Each member's shopper type, from the completed orders before the cutoff and the age.
+
+    First matching rule wins: ``big_basket`` (median order of at least
+    :data:`BIG_BASKET_YUAN` yuan: stock-up shoppers), ``quick_trip`` (median order under
+    :data:`QUICK_TRIP_YUAN` yuan and younger than :data:`SENIOR_AGE`), ``senior`` (aged
+    :data:`SENIOR_AGE` or more), ``everyday`` (everyone else).
+
+    Args:
+        tables: ``orders`` and ``customers`` (customer_id, age).
+        cutoff: only orders strictly before this day count (a date, no time of day).
+
+    Returns:
+        str Series ``shopper_type`` indexed by ``customer_id`` (sorted): the members with a
+        completed order before the cutoff.
+    """
+    cutoff = _day(cutoff, "cutoff")
+    done = _completed_before(_orders(tables), cutoff)
+    customers = tables.get("customers") if isinstance(tables, Mapping) else None
+    if customers is None:
+        raise ValueError("tables has no 'customers' table: shopper types need the age")
+    customers = _require_frame(customers, ("customer_id", "age"), "customers")
+    basket = done.groupby("customer_id", sort=True)["net_amount"].median()
+    age = customers.drop_duplicates("customer_id").set_index("customer_id")["age"]
+    unknown = basket.index.difference(age.index)
+    if len(unknown):
+        raise ValueError(
+            f"{len(unknown)} member(s) with orders are not in customers (e.g. {list(unknown[:3])})"
+        )
+    age = _numeric(age.reindex(basket.index), "customers column 'age'").to_numpy()
+    median = basket.to_numpy()
+    kind = np.select(
+        [
+            median >= BIG_BASKET_YUAN,
+            (median < QUICK_TRIP_YUAN) & (age < SENIOR_AGE),
+            age >= SENIOR_AGE,
+        ],
+        list(SHOPPER_TYPES[:3]),
+        default=SHOPPER_TYPES[3],
+    )
+    return pd.Series(kind, index=pd.Index(basket.index, name="customer_id"), name="shopper_type")
+
+
+def gross_margin_rate(tables: Mapping[str, pd.DataFrame]) -> float:
+    """Gross margin of what was sold: 1 - cost of goods / revenue of completed order lines.
+
+    Args:
+        tables: ``orders`` (order_id, status), ``order_items`` (order_id, product_id,
+            quantity, line_amount) and ``products`` (product_id, unit_cost).
+    """
+    orders = _orders(tables)
+    items = _optional_table(tables, "order_items", ("order_id", "product_id", "line_amount"))
+    products = _optional_table(tables, "products", ("product_id", "unit_cost"))
+    if items is None or products is None or "order_id" not in orders.columns:
+        raise ValueError("gross_margin_rate needs orders (with order_id), order_items and products")
+    done = orders.loc[(orders["status"] == COMPLETED).to_numpy(), ["order_id"]]
+    lines = items.merge(done, on="order_id").merge(products[["product_id", "unit_cost"]])
+    quantity = lines["quantity"] if "quantity" in lines.columns else 1
+    revenue = float(_numeric(lines["line_amount"], "order_items column 'line_amount'").sum())
+    if revenue <= 0:
+        raise ValueError("no revenue in completed order lines: the margin is undefined")
+    return 1.0 - float((quantity * lines["unit_cost"]).sum()) / revenue
 
 
 # --------------------------------------------------------------------------- loyalty
