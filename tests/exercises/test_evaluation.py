@@ -195,9 +195,7 @@ def test_q4_adjusted_per_campaign_instead_of_all_together_is_wrong():
 def test_q4_holm_is_not_bh_and_row_order_does_not_matter():
     expected = ex.q4.expected()
     right(ex.q4, expected.iloc[::-1])
-    holm = pd.Series(
-        multipletests(ex._grid()["p_value"], method="holm")[1], index=expected.index
-    )
+    holm = pd.Series(multipletests(ex._grid()["p_value"], method="holm")[1], index=expected.index)
     assert wrong(ex.q4, holm) is None
 
 

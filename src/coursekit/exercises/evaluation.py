@@ -197,13 +197,16 @@ q1 = ValueProblem(
                 "`srm_test(n_treatment, n_control, planned_share)` for each campaign, with "
                 "its own `treatment_share`."
             ),
-            "zh": "对每个活动调用 `srm_test(n_treatment, n_control, planned_share)`，用它自己的 `treatment_share`。",
+            "zh": (
+                "对每个活动调用 `srm_test(n_treatment, n_control, planned_share)`，"
+                "用它自己的 `treatment_share`。"
+            ),
         },
     ],
     solution=(
         'sizes = assignments.groupby(["campaign_id", "group"]).size().unstack()\n'
         'planned = campaigns.set_index("campaign_id")["treatment_share"]\n'
-        "srm_p = pd.Series({c: srm_test(sizes.loc[c, \"treatment\"], sizes.loc[c, \"control\"],\n"
+        'srm_p = pd.Series({c: srm_test(sizes.loc[c, "treatment"], sizes.loc[c, "control"],\n'
         "                               planned[c]) for c in sizes.index})"
     ),
 )
@@ -384,7 +387,10 @@ q3 = ValueProblem(
                 "For each segment: the treated and the control spend as two arrays, then "
                 "`CompareMeans.from_data(treated, control)`."
             ),
-            "zh": "对每个客群：把实验组和对照组的消费各取为一个数组，再用 `CompareMeans.from_data(treated, control)`。",
+            "zh": (
+                "对每个客群：把实验组和对照组的消费各取为一个数组，"
+                "再用 `CompareMeans.from_data(treated, control)`。"
+            ),
         },
         {
             "en": (
@@ -402,7 +408,8 @@ q3 = ValueProblem(
         'for segment, members in typed.groupby("segment"):\n'
         '    treated = members.loc[members["group"] == "treatment", "spend_after"]\n'
         '    control = members.loc[members["group"] == "control", "spend_after"]\n'
-        "    low, high = CompareMeans.from_data(treated, control).tconfint_diff(usevar=\"unequal\")\n"
+        "    low, high = CompareMeans.from_data(treated, control).tconfint_diff(\n"
+        '        usevar="unequal")\n'
         '    rows[segment] = {"diff": treated.mean() - control.mean(),\n'
         '                     "ci_low": low, "ci_high": high}\n'
         'intervals = pd.DataFrame.from_dict(rows, orient="index").rename_axis("segment")'
@@ -471,7 +478,8 @@ q4 = ValueProblem(
             ),
             zh=(
                 "这是 Bonferroni 校正（p × 检验个数）。它有效，但控制的是出现任何一个假阳性的概率，"
-                "发现得更少；本题要求 Benjamini-Hochberg（method='fdr_bh'），它控制的是假发现的比例。"
+                "发现得更少；本题要求 Benjamini-Hochberg（method='fdr_bh'），"
+                "它控制的是假发现的比例。"
             ),
             produce=lambda expected: _adjusted("bonferroni"),
         ),
@@ -577,7 +585,8 @@ q5 = ValueProblem(
             ),
             zh=(
                 "你的曲线从增量评分最低的人开始：这是最差的选人方式，而不是模型的选法。"
-                "Qini 曲线应先触达评分最高的人（降序排序），qini_auc(outcome, treatment, score) 就是这样做的。"
+                "Qini 曲线应先触达评分最高的人（降序排序），"
+                "qini_auc(outcome, treatment, score) 就是这样做的。"
             ),
             produce=lambda expected: _q5_values()["ascending"],
             matches=_q5_matches("ascending"),
@@ -651,9 +660,9 @@ q6 = ValueProblem(
                 "应与同样位于前 30% 的对照组会员比较。"
             ),
             produce=lambda expected: _q6_values()["all_control"],
-            matches=lambda answer, expected: _q6_spec()
-            .compare(_q6_values()["all_control"], answer)
-            .equal,
+            matches=lambda answer, expected: (
+                _q6_spec().compare(_q6_values()["all_control"], answer).equal
+            ),
         ),
     ],
     hints=[
@@ -862,7 +871,8 @@ q9 = ValueProblem(
             zh=(
                 "你在每个客群里都重新设定了随机种子。这样，人数相同的客群会得到相同的分组模式："
                 "每个客群里相同位置的会员（比如最早注册的）总是进入对照组。"
-                "只设定一次种子，让同一个随机数生成器为所有客群抽签：assign_groups(..., segments=...)。"
+                "只设定一次种子，让同一个随机数生成器为所有客群抽签："
+                "assign_groups(..., segments=...)。"
             ),
             produce=lambda expected: _seeded_per_segment(),
         ),
@@ -873,9 +883,7 @@ q9 = ValueProblem(
                 "far more or fewer than half in treatment. Pass segments=active."
             ),
             zh="抽签没有按客群分层，小客群的实验组比例可能远离一半。请传入 segments=active。",
-            produce=lambda expected: assign_groups(
-                _next_members().index, NEXT_SHARE, NEXT_SEED
-            ),
+            produce=lambda expected: assign_groups(_next_members().index, NEXT_SHARE, NEXT_SEED),
         ),
     ],
     hints=[
@@ -939,9 +947,12 @@ q10 = OpenProblem(
         ),
         "zh": (
             "下个季度停发全员优惠券。高频使用 APP 的行为客群收到优惠券后消费反而下降"
-            "（经 Benjamini-Hochberg 校正后唯一显著的客群）；改为给他们积分加倍或新品试吃，并保留对照组检验。"
-            "优惠券只发给双模型增量评分前 30% 的会员：在模拟器里，这个方案赚钱，而发给全体会员是亏钱的。"
-            "六个行为客群并不稳定（ARI 中位数约 0.5）：对业务部门只汇报稳定性高于 0.8 的三个大客群，"
+            "（经 Benjamini-Hochberg 校正后唯一显著的客群）；"
+            "改为给他们积分加倍或新品试吃，并保留对照组检验。"
+            "优惠券只发给双模型增量评分前 30% 的会员："
+            "在模拟器里，这个方案赚钱，而发给全体会员是亏钱的。"
+            "六个行为客群并不稳定（ARI 中位数约 0.5）："
+            "对业务部门只汇报稳定性高于 0.8 的三个大客群，"
             "更细的客群只用于精准触达。每次活动都用一个种子、按客群分层抽取随机对照组，"
             "先通过样本比例检验再看结果；看板每月按客群跟踪收入、活跃会员、留存率、复购率和客单价。"
         ),
