@@ -677,3 +677,52 @@ def test_methods_leave_their_inputs_alone(redemptions, kpi_orders, segments_two_
     kept_before = before.copy()
     migration_matrix(before, after)
     pd.testing.assert_series_equal(before, kept_before)
+
+
+def test_the_public_names_and_signatures_of_the_issue():
+    """The signatures module 07's issue names, which notebooks and checks rely on."""
+    import inspect
+
+    def parameters(function):
+        return [
+            (p.name, p.default)
+            for p in inspect.signature(function).parameters.values()
+            if p.kind is not inspect.Parameter.KEYWORD_ONLY
+        ]
+
+    empty = inspect.Parameter.empty
+    assert parameters(srm_test) == [
+        ("n_treatment", empty),
+        ("n_control", empty),
+        ("planned_share", empty),
+    ]
+    assert parameters(ab_summary) == [
+        ("assignments", empty),
+        ("outcome", empty),
+        ("by", None),
+        ("alpha", 0.05),
+    ]
+    assert parameters(qini_curve) == [("outcome", empty), ("treatment", empty), ("score", empty)]
+    assert parameters(qini_auc) == [("outcome", empty), ("treatment", empty), ("score", empty)]
+    assert [name for name, _ in parameters(uplift_at_k)] == ["outcome", "treatment", "score", "k"]
+    assert [name for name, _ in parameters(bootstrap_stability)] == ["X", "k", "n_boot", "seed"]
+    assert parameters(migration_matrix) == [
+        ("before", empty),
+        ("after", empty),
+        ("normalize", True),
+    ]
+    table = ab_summary(
+        pd.DataFrame({"group": ["treatment", "control"] * 3, "y": [3.0, 1.0, 4.0, 1.0, 5.0, 2.0]}),
+        "y",
+    )
+    assert [col for col in table.columns if col not in {"diff", "significant"}] == [
+        "n_treatment",
+        "n_control",
+        "mean_treatment",
+        "mean_control",
+        "lift",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "p_adjusted",
+    ]
