@@ -26,6 +26,7 @@ from coursekit.methods.evaluation import (
     migration_share,
     qini_auc,
     qini_curve,
+    segment_stability,
     srm_test,
     stability_table,
     two_model_uplift,
@@ -537,6 +538,36 @@ def test_stability_bad_input(blobs, call, message):
         call(blobs)
 
 
+def test_segment_stability_finds_the_stable_segment_in_a_noisy_segmentation():
+    """Two clear blobs and a cloud of noise cut into three by k-means: the blobs come back
+    in every resample, the pieces of the noise do not."""
+    rng = np.random.default_rng(0)
+    blob_a = rng.normal(0, 0.3, size=(60, 2)) + np.array([20, 0])
+    blob_b = rng.normal(0, 0.3, size=(60, 2)) + np.array([0, 20])
+    cloud = rng.normal(0, 3.0, size=(180, 2))
+    X = np.vstack([blob_a, blob_b, cloud])
+    labels = KMeans(n_clusters=5, n_init=10, random_state=0).fit_predict(X)
+    jaccard = segment_stability(X, labels, n_boot=12, seed=0)
+    assert jaccard.index.tolist() == [0, 1, 2, 3, 4]
+    blobs = {labels[0], labels[60]}
+    assert all(jaccard[b] > 0.95 for b in blobs)
+    assert jaccard.drop(list(blobs)).max() < 0.9
+    pd.testing.assert_series_equal(jaccard, segment_stability(X, labels, n_boot=12, seed=0))
+
+
+def test_segment_stability_names_the_segments_and_refuses_bad_input(blobs):
+    names = pd.Series(np.repeat(["c", "a", "b"], 40))
+    jaccard = segment_stability(blobs, names, n_boot=5, seed=1)
+    assert jaccard.index.tolist() == ["a", "b", "c"]
+    assert (jaccard == 1.0).all()
+    with pytest.raises(ValueError, match="labels has 3 values but X has 120 rows"):
+        segment_stability(blobs, [0, 1, 2])
+    with pytest.raises(ValueError, match="between 2 and"):
+        segment_stability(blobs, np.zeros(120))
+    with pytest.raises(ValueError, match="missing value"):
+        segment_stability(blobs, names.where(names != "a"))
+
+
 # --------------------------------------------------------------------------- migration
 
 
@@ -677,3 +708,52 @@ def test_methods_leave_their_inputs_alone(redemptions, kpi_orders, segments_two_
     kept_before = before.copy()
     migration_matrix(before, after)
     pd.testing.assert_series_equal(before, kept_before)
+
+
+def test_the_public_names_and_signatures_of_the_issue():
+    """The signatures module 07's issue names, which notebooks and checks rely on."""
+    import inspect
+
+    def parameters(function):
+        return [
+            (p.name, p.default)
+            for p in inspect.signature(function).parameters.values()
+            if p.kind is not inspect.Parameter.KEYWORD_ONLY
+        ]
+
+    empty = inspect.Parameter.empty
+    assert parameters(srm_test) == [
+        ("n_treatment", empty),
+        ("n_control", empty),
+        ("planned_share", empty),
+    ]
+    assert parameters(ab_summary) == [
+        ("assignments", empty),
+        ("outcome", empty),
+        ("by", None),
+        ("alpha", 0.05),
+    ]
+    assert parameters(qini_curve) == [("outcome", empty), ("treatment", empty), ("score", empty)]
+    assert parameters(qini_auc) == [("outcome", empty), ("treatment", empty), ("score", empty)]
+    assert [name for name, _ in parameters(uplift_at_k)] == ["outcome", "treatment", "score", "k"]
+    assert [name for name, _ in parameters(bootstrap_stability)] == ["X", "k", "n_boot", "seed"]
+    assert parameters(migration_matrix) == [
+        ("before", empty),
+        ("after", empty),
+        ("normalize", True),
+    ]
+    table = ab_summary(
+        pd.DataFrame({"group": ["treatment", "control"] * 3, "y": [3.0, 1.0, 4.0, 1.0, 5.0, 2.0]}),
+        "y",
+    )
+    assert [col for col in table.columns if col not in {"diff", "significant"}] == [
+        "n_treatment",
+        "n_control",
+        "mean_treatment",
+        "mean_control",
+        "lift",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "p_adjusted",
+    ]
