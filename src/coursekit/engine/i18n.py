@@ -253,6 +253,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "列 {column}：取值与预期存在细微差异（请检查舍入、类型和缺失值）。",
     },
     "diff.first_differences": {"en": "First differences:", "zh": "前几处差异："},
+    # A requirement a problem-specific spec found unmet, in the spec's own words (its
+    # params are the two languages), e.g. a plan over its budget.
+    "diff.requirement": {"en": "{en}", "zh": "{zh}"},
     "diff.difference": {
         "en": "{row}, {column}: expected {expected}, got {given}",
         "zh": "{row}，{column}：应为 {expected}，实际为 {given}",
@@ -499,6 +502,17 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "open.rubric": {"en": "Rubric:", "zh": "评分要点："},
     "open.model_answer": {"en": "Model answer:", "zh": "参考答案："},
+    "open.rubric_points": {
+        "en": "Rubric ({points} points):",
+        "zh": "评分量表（满分 {points} 分）：",
+    },
+    "rubric.criterion": {
+        "en": "{title} (up to {points} points):",
+        "zh": "{title}（最高 {points} 分）：",
+    },
+    "rubric.cell": {"en": "{text} ({points} pts)", "zh": "{text}（{points} 分）"},
+    "rubric.max": {"en": "max points", "zh": "满分"},
+    "rubric.criterion_column": {"en": "criterion", "zh": "评分维度"},
     "open.not_text": {
         "en": "Write your answer as a text in quotes (a str); got a value of type {given}.",
         "zh": "请把答案写成引号中的文字（str）；实际得到 {given} 类型的值。",

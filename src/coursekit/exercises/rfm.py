@@ -1079,9 +1079,7 @@ def _q8_spec() -> OneOfSpec:
     # So: each variant as computed, or rounded to 4 decimals (a rounded answer of a mistake
     # that rounds the same way cannot be told apart, and passes).
     variants = (top_share(_rfm()["monetary"], top=0.2), *_boundary_variants())
-    return OneOfSpec(
-        accepted=(*variants, *(round(v, 4) for v in variants)), rtol=0.0, atol=1e-6
-    )
+    return OneOfSpec(accepted=(*variants, *(round(v, 4) for v in variants)), rtol=0.0, atol=1e-6)
 
 
 q8 = ValueProblem(
