@@ -497,11 +497,11 @@ q4 = ChoiceProblem(
         "b": Mistake(
             "blamed_the_channel",
             en=(
-                "The second run used SMS and app push (a few hundred yuan of contacts) and "
+                "The second run used SMS and app push (a small part of the budget) and "
                 "still lost money: the redemption cost is the hole, not the channel."
             ),
             zh=(
-                "第二次模拟用的是短信和 APP 推送（只有几百元触达成本），仍然亏钱："
+                "第二次模拟用的是短信和 APP 推送（只占预算的一小部分），仍然亏钱："
                 "窟窿在核销成本，不在渠道。"
             ),
         ),
@@ -682,8 +682,8 @@ q5 = OpenProblem(
     rubric=TARGET_RUBRIC,
     model_answer={
         "en": (
-            "We launch in the tier-3 and tier-4 communities first: three in four of their "
-            "buying members already joined a chain, against one in four in tier 1, and the "
+            "We launch in the tier-3 and tier-4 communities first: most of their buying "
+            "members already joined a chain, against a minority in tier 1, and the "
             "groups with the highest repeat share keep their members. Inside them we target "
             "the active members: the group buyers (already in the chats), families and "
             "seniors who have not joined yet; the lapsed members go to the win-back team, "
@@ -693,7 +693,7 @@ q5 = OpenProblem(
             "chats only show sign-ups, not why members stay away."
         ),
         "zh": (
-            "先在三四线城市的社群上线：那里四分之三的购买会员已经参加过接龙，而一线城市只有四分之一；"
+            "先在三四线城市的社群上线：那里大多数购买会员已经参加过接龙，而一线城市只是少数；"
             "复购参与率最高的群最能留住会员。在这些社群中，目标是活跃会员：已在群里的团购会员，"
             "以及尚未加入的家庭和银发会员；流失会员交给唤醒团队，因为邀请打动不了已经离开的人。"
             "聊天记录显示团长几乎每帖都在换，所以计划的第一步是从每个群参加接龙最多的老顾客中招募稳定的团长。"
@@ -731,7 +731,7 @@ q6 = OpenProblem(
             "Leaders earn a fee per completed order from members who had not ordered in the "
             "past month and a bonus per member who joins again, not a share of all sales. "
             "We use app push where a member uses the app and SMS elsewhere, which keeps the "
-            "contacts to a few hundred yuan, far within the budget."
+            "contacts to a small part of the budget."
         ),
         "zh": (
             "不给所有人团购价：模拟显示，这相当于在本来就会下的订单上让利 15%。"
@@ -739,7 +739,7 @@ q6 = OpenProblem(
             "家庭会员积分加倍，并在周五晚上发起周末生鲜乳品囤货接龙；银发会员参加早间接龙，在自己的门店自提；"
             "其他活跃会员通过 APP 推送获得积分加倍。团长按上月未下单会员的已完成订单计酬，"
             "每有一位会员再次参加另有奖励，而不是按全部销售额提成。"
-            "用 APP 的会员用 APP 推送，其余用短信，触达成本只有几百元，远低于预算。"
+            "用 APP 的会员用 APP 推送，其余用短信，触达成本只占预算的一小部分。"
         ),
     },
     min_words=60,
@@ -1178,7 +1178,7 @@ q9 = OpenProblem(
             "Recommendation: launch the community programme with double points, not a group "
             "price. In the simulator, management's group price for every active member lost "
             "money even through cheap channels, and through WeCom it was over the budget; "
-            "our plan costs a few hundred yuan of contacts and earns a positive incremental "
+            "our plan spends a small part of the budget on contacts and earns a positive incremental "
             "gross profit in expectation, well above random targeting of the same size. One "
             "simulated month is noisy: the total interval is wide and the family and "
             "group-buyer segments cross zero, so we watch them. We will hold out a random "
@@ -1189,7 +1189,7 @@ q9 = OpenProblem(
         ),
         "zh": (
             "建议：以积分加倍而不是团购价上线社群计划。在模拟中，管理层给所有活跃会员团购价的方案"
-            "即使用便宜渠道也亏钱，用企业微信则超出预算；我们的方案触达成本只有几百元，"
+            "即使用便宜渠道也亏钱，用企业微信则超出预算；我们的方案触达成本只占预算的一小部分，"
             "期望增量毛利为正，且明显高于同等规模的随机投放。一个月的模拟结果有噪声："
             "总体区间较宽，家庭和团购会员客群的区间跨过零，因此要重点关注。"
             "我们将随机留出 20% 的目标会员作为对照组，以 30 天内每位会员的增量毛利评判，"
