@@ -74,13 +74,15 @@ class ModuleCatalogue:
     problems: tuple[Problem, ...]
 
 
-def catalogue() -> list[ModuleCatalogue]:
-    """Every exercise module, in course order, with its problems."""
+def catalogue(package: str | None = None) -> list[ModuleCatalogue]:
+    """Every exercise module of ``package`` (default: :mod:`coursekit.exercises`), in course
+    order, with its problems."""
     from coursekit.engine import registry
 
+    package = package or registry.PACKAGE
     modules = []
-    for name, problems in registry.problems_by_module().items():
-        notebook = getattr(registry.load_module(name), "NOTEBOOK", name)
+    for name, problems in registry.problems_by_module(package).items():
+        notebook = getattr(registry.load_module(name, package), "NOTEBOOK", name)
         modules.append(ModuleCatalogue(name, str(notebook), tuple(problems)))
     return modules
 
@@ -133,16 +135,16 @@ def replace_block(document: str, block: str, where: str = "guide") -> str:
     return document[:start] + "\n" + block + document[stop:]
 
 
-def stale_guides(root: str | Path = ".") -> list[Path]:
+def stale_guides(root: str | Path = ".", package: str | None = None) -> list[Path]:
     """The guide files whose generated block differs from the catalogue (none: up to date).
 
     Raises:
         UsageError: a guide file is missing or has no markers.
     """
-    return [path for path, (old, new) in _planned(Path(root)).items() if old != new]
+    return [path for path, (old, new) in _planned(Path(root), package).items() if old != new]
 
 
-def update_guides(root: str | Path = ".") -> list[Path]:
+def update_guides(root: str | Path = ".", package: str | None = None) -> list[Path]:
     """Rewrite the generated block of both guide files; returns the files changed.
 
     Both new texts are built before anything is written, and each file is replaced
@@ -152,15 +154,15 @@ def update_guides(root: str | Path = ".") -> list[Path]:
     from coursekit.fileio import atomic_write_text
 
     changed = []
-    for path, (old, new) in _planned(Path(root)).items():
+    for path, (old, new) in _planned(Path(root), package).items():
         if old != new:
             atomic_write_text(path, new)
             changed.append(path)
     return changed
 
 
-def _planned(root: Path) -> dict[Path, tuple[str, str]]:
-    modules = catalogue()
+def _planned(root: Path, package: str | None) -> dict[Path, tuple[str, str]]:
+    modules = catalogue(package)
     planned = {}
     for lang, relative in GUIDES.items():
         path = root / relative

@@ -1018,6 +1018,10 @@ class EvaluationSpec:
             "random (e.g. 0.2).",
             "没有对照组：`holdout` 应为随机留出的目标会员比例（如 0.2）。",
         ),
+        "holdout_not_a_share": (
+            "`holdout` is a share between 0 and 1, written as a number: 0.2 for 20%.",
+            "`holdout` 是 0 到 1 之间的比例，用数字表示：20% 写作 0.2。",
+        ),
         "holdout_too_large": (
             "A holdout over half of the members withholds the programme from most of them.",
             "对照组超过一半，会让大多数会员得不到计划的权益。",

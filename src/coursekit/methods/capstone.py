@@ -248,7 +248,8 @@ def evaluation_plan_problems(plan: Any, segments: Any = SEGMENTS) -> list[str]:
     watch, a list of segment names).
 
     Returns:
-        Codes, in this order: ``not_a_plan``, ``no_holdout``, ``holdout_too_large``,
+        Codes, in this order: ``not_a_plan``, ``holdout_not_a_share``, ``no_holdout``,
+        ``holdout_too_large``,
         ``unknown_kpi``, ``primary_kpi_not_incremental``, ``window_too_short``,
         ``no_segments_to_watch``.
     """
@@ -257,7 +258,9 @@ def evaluation_plan_problems(plan: Any, segments: Any = SEGMENTS) -> list[str]:
     found = []
     holdout = plan.get("holdout")
     number = not isinstance(holdout, bool) and isinstance(holdout, int | float | np.number)
-    if not number or not holdout > 0:  # also NaN
+    if isinstance(holdout, str) or (number and holdout > 1):
+        found.append("holdout_not_a_share")  # "20%" or 20 for a share of 0.2
+    elif not number or not holdout > 0:  # also NaN
         found.append("no_holdout")
     elif holdout > 0.5:
         found.append("holdout_too_large")
