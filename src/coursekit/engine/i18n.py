@@ -253,9 +253,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "列 {column}：取值与预期存在细微差异（请检查舍入、类型和缺失值）。",
     },
     "diff.first_differences": {"en": "First differences:", "zh": "前几处差异："},
-    # A requirement a problem-specific spec found unmet, in the spec's own words (its
-    # params are the two languages), e.g. a plan over its budget.
-    "diff.requirement": {"en": "{en}", "zh": "{zh}"},
     "diff.difference": {
         "en": "{row}, {column}: expected {expected}, got {given}",
         "zh": "{row}，{column}：应为 {expected}，实际为 {given}",
@@ -510,6 +507,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{title} (up to {points} points):",
         "zh": "{title}（最高 {points} 分）：",
     },
+    "rubric.levels": {"en": " {levels}", "zh": "{levels}"},
+    "rubric.separator": {"en": "; ", "zh": "；"},
     "rubric.cell": {"en": "{text} ({points} pts)", "zh": "{text}（{points} 分）"},
     "rubric.max": {"en": "max points", "zh": "满分"},
     "rubric.criterion_column": {"en": "criterion", "zh": "评分维度"},

@@ -1172,7 +1172,9 @@ class Rubric:
         ]
         heading = t("rubric.criterion", lang=lang, title=text(criterion.title, lang),
                     points=_points(criterion.max_points))  # fmt: skip
-        return f"{heading} " + "; ".join(parts)
+        return heading + t(
+            "rubric.levels", lang=lang, levels=t("rubric.separator", lang=lang).join(parts)
+        )
 
     def texts(self) -> list[Bilingual]:
         """Each criterion as a bilingual one-line text (for graders and completeness checks)."""

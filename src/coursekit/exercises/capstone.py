@@ -37,6 +37,7 @@ from coursekit.engine import (
     per_world,
 )
 from coursekit.engine.compare import Comparison, Finding
+from coursekit.engine.i18n import text
 from coursekit.engine.recognize import column_is
 from coursekit.methods.capstone import (
     ACTIVE_DAYS,
@@ -759,8 +760,15 @@ q6 = OpenProblem(
 # ---------------------------------------------------------------------------- q7 the plan
 
 
+class Requirement(Finding):
+    """A requirement of a milestone that the answer does not meet, in the spec's own words."""
+
+    def message(self, lang: str | None = None) -> str:
+        return text(dict(self.params), lang)
+
+
 def _requirement(en: str, zh: str) -> Finding:
-    return Finding("requirement", {"en": en, "zh": zh})
+    return Requirement("requirement", {"en": en, "zh": zh})
 
 
 def _simulated(plan: Any):
