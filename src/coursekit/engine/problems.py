@@ -43,7 +43,7 @@ from coursekit import state
 from coursekit.engine import sandbox
 from coursekit.engine.compare import Comparison, Spec, compare, fmt_value, type_name
 from coursekit.engine.feedback import Feedback, Note
-from coursekit.engine.i18n import AuthoringError, Bilingual, bilingual, t, text
+from coursekit.engine.i18n import LANGS, AuthoringError, Bilingual, bilingual, t, text
 from coursekit.engine.sandbox import Outcome
 from coursekit.errors import CourseDataError, CourseNotSetUp
 
@@ -1151,7 +1151,8 @@ class Rubric:
                 )
             levels = []
             for points, descriptor in criterion.levels:
-                if isinstance(points, bool) or not _is_seconds(points, zero_ok=True):
+                number = isinstance(points, int | float) and not isinstance(points, bool)
+                if not number or not (math.isfinite(points) and points >= 0):
                     raise AuthoringError(f"{where}: points must be numbers >= 0, got {points!r}")
                 levels.append((points, bilingual(descriptor, f"{where}: level descriptor")))
             if any(b[0] <= a[0] for a, b in itertools.pairwise(levels)):
@@ -1178,9 +1179,7 @@ class Rubric:
 
     def texts(self) -> list[Bilingual]:
         """Each criterion as a bilingual one-line text (for graders and completeness checks)."""
-        return [
-            {lang: self.criterion_text(c, lang) for lang in ("en", "zh")} for c in self.criteria
-        ]
+        return [{lang: self.criterion_text(c, lang) for lang in LANGS} for c in self.criteria]
 
     def table(self, lang: str | None = None) -> pd.DataFrame:
         """The rubric as a table to show: one row per criterion, one column per level
