@@ -157,3 +157,11 @@ def test_cli_check_fails_on_a_stale_guide_and_passes_after_the_update(tmp_path, 
 def test_cli_without_guides_is_a_usage_error(tmp_path, capsys):
     assert main(["guide", "--root", str(tmp_path)]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_cli_finds_the_guides_from_a_subfolder(tmp_path, monkeypatch, capsys):
+    root = _copy_guides(tmp_path)
+    (root / "notebooks").mkdir()
+    monkeypatch.chdir(root / "notebooks")
+    assert main(["guide", "--check"]) == 0
+    assert guide.find_root() == root.resolve()

@@ -81,7 +81,9 @@ def _parser() -> argparse.ArgumentParser:
         "docs/instructor_guide.zh.md from the exercises' catalogue of named mistakes.",
     )
     guide.add_argument("--check", action="store_true", help="only report out-of-date guides")
-    guide.add_argument("--root", default=".", help="repository root (default: here)")
+    guide.add_argument(
+        "--root", default=None, help="repository root (default: the nearest one above here)"
+    )
     return p
 
 

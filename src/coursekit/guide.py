@@ -173,8 +173,24 @@ def _planned(root: Path, package: str | None) -> dict[Path, tuple[str, str]]:
     return planned
 
 
-def guide_command(root: str | Path = ".", *, check: bool = False) -> int:
-    """``coursekit guide [--check]``: 0 up to date (or updated), 1 stale (with --check)."""
+def find_root(start: str | Path = ".") -> Path:
+    """The nearest folder at or above ``start`` holding the English guide (else ``start``)."""
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        if (folder / GUIDES["en"]).is_file():
+            return folder
+    return start
+
+
+def guide_command(root: str | Path | None = None, *, check: bool = False) -> int:
+    """``coursekit guide [--check]``: 0 up to date (or updated), 1 stale (with --check).
+
+    Args:
+        root: the repository root; default: the nearest folder at or above the current
+            one that holds ``docs/instructor_guide.md``.
+        check: only report guides that are out of date.
+    """
+    root = find_root() if root is None else Path(root)
     if check:
         stale = stale_guides(root)
         for path in stale:
