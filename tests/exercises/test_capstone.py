@@ -101,8 +101,8 @@ def test_q4_letter_in_any_case_and_named_wrong_explanations():
 def test_q4_premise_holds_group_price_loses_money_within_the_budget():
     course.setup(quiet=True)
     plan = ex._plan("group_buy")
-    assert simulate.plan_cost(plan) <= ex.budget()
-    result = simulate.campaign(plan, budget=ex.budget(), seed=ex.SEED)
+    assert simulate.plan_cost(plan) <= ex.launch_budget()
+    result = simulate.campaign(plan, budget=ex.launch_budget(), seed=ex.SEED)
     assert result.summary["redemption_cost"] > 10 * result.summary["contact_cost"]
     assert result.comparison.loc["plan", "expected_profit"] < 0
 
@@ -128,7 +128,7 @@ def test_q7_message_says_which_requirement_is_unmet_in_the_trainees_language():
     assert "超出预算" in over.message
     course.setup(quiet=True, lang="en")
     assert (
-        f"over the budget of {ex.budget():,.2f}"
+        f"over the budget of {ex.launch_budget():,.2f}"
         in ex.q7.check(ex._plan("group_buy", channels="private_domain"), record=False).message
     )
 

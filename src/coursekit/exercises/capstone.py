@@ -57,7 +57,21 @@ from coursekit.methods.common import completed_orders, snapshot_date
 from coursekit.methods.data_collection import TEST_MARK
 from coursekit.synth.io import raw_export_path
 
-__all__ = ["PROBLEMS", "____", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9"]
+__all__ = [
+    "KPI_CHOICES",
+    "PROBLEMS",
+    "____",
+    "launch_budget",
+    "q1",
+    "q2",
+    "q3",
+    "q4",
+    "q5",
+    "q6",
+    "q7",
+    "q8",
+    "q9",
+]
 
 NOTEBOOK = "08_capstone"
 
@@ -96,7 +110,7 @@ def _chats() -> tuple[pd.DataFrame, pd.DataFrame]:
     return chain_posts(path), chain_lines(path, _customers())
 
 
-def budget() -> float:
+def launch_budget() -> float:
     """The launch budget of the data in use (yuan of contact costs)."""
     return round(BUDGET_PER_MEMBER * len(_customers()), 2)
 
@@ -839,7 +853,7 @@ class PlanSpec:
                     "以便按客群查看结果（和评估）。",
                 )
             )
-        limit = budget()
+        limit = launch_budget()
         if cost > limit + 1e-6:
             findings.append(
                 _requirement(
@@ -910,7 +924,7 @@ def _q7_reference() -> pd.DataFrame:
 
 
 def _over_budget(answer: Any, expected: Any) -> bool:
-    return _plan_cost(answer) > budget() + 1e-6
+    return _plan_cost(answer) > launch_budget() + 1e-6
 
 
 def _group_price_loses(answer: Any, expected: Any) -> bool:
