@@ -143,13 +143,20 @@ def test_q7_a_plan_the_simulator_refuses_gets_its_message():
     assert "more than once" in ex.q7.check(twice, record=False).message
 
 
-def test_q7_a_losing_plan_with_another_offer_is_not_called_a_group_price():
+def test_q7_a_losing_plan_with_another_offer_gets_no_false_name():
     course.setup(quiet=True)
     plan = ex._plan("coupon_20")
     feedback = ex.q7.check(plan, record=False)
-    assert feedback.status == "incorrect"
-    assert feedback.mistake != "group_price_for_everyone"
+    assert feedback.status == "incorrect" and feedback.mistake is None
+    assert feedback.message.startswith("Milestone not reached yet: `plan` misses")
     assert "loses money in expectation" in feedback.message
+
+
+def test_milestones_say_reached_not_equal_to_the_reference():
+    course.setup(quiet=True, lang="zh")
+    assert ex.q8.check(dict(ex.REFERENCE_EVALUATION), record=False).message.startswith(
+        "里程碑达成：`evaluation_plan` 满足全部要求。"
+    )
 
 
 # ---------------------------------------------------------------------------- q8 evaluation

@@ -18,6 +18,7 @@ open problems with a structured rubric (criteria x levels x points) and a model 
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar
 
 import numpy as np
@@ -885,6 +886,30 @@ class PlanSpec:
         return Comparison(not findings, tuple(findings))
 
 
+_MILESTONE = {
+    "correct": {
+        "en": "Milestone reached: `{var}` meets every requirement.",
+        "zh": "里程碑达成：`{var}` 满足全部要求。",
+    },
+    "incorrect": {
+        "en": "Milestone not reached yet: `{var}` misses the requirement(s) below.",
+        "zh": "尚未达成里程碑：`{var}` 还不满足下列要求。",
+    },
+}
+
+
+class MilestoneProblem(ValueProblem):
+    """A value problem judged by requirements (its spec) rather than against one right
+    answer; the headline says whether the milestone is reached, not whether the answer
+    equals the reference (which is only one of many good answers)."""
+
+    def _judge(self, answer: Any, expected: Any):
+        judgement = super()._judge(answer, expected)
+        verdict = "correct" if judgement.status == "correct" else "incorrect"
+        headline = text(_MILESTONE[verdict]).format(var=self.var)
+        return dataclasses.replace(judgement, headline=headline)
+
+
 def _planned_profit(plan: Any) -> tuple[float, float]:
     comparison = _simulated(plan).comparison
     return comparison.loc["plan", "expected_profit"], comparison.loc["random", "expected_profit"]
@@ -935,13 +960,14 @@ def _group_price_loses(answer: Any, expected: Any) -> bool:
 
 
 def _not_better_than_random(answer: Any, expected: Any) -> bool:
+    """Profitable, yet no better than random targeting (a losing plan is told so instead)."""
     if _over_budget(answer, expected):
         return False
     plan, random = _planned_profit(answer)
-    return bool(plan <= random)
+    return bool(0 < plan <= random)
 
 
-q7 = ValueProblem(
+q7 = MilestoneProblem(
     id="capstone.q7",
     var="plan",
     title={
@@ -982,13 +1008,15 @@ q7 = ValueProblem(
         Mistake(
             "no_better_than_random",
             en=(
-                "Random members with the same offers would earn as much or more: the plan "
-                "picks members the offer does not move (often the lapsed, many of them gone). "
-                "Target the active segments whose simulated profit is positive."
+                "The plan makes a little money, but random members with the same offers "
+                "would earn as much or more: it picks members the offer does not move (often "
+                "the lapsed, many of them gone). Target the active segments whose simulated "
+                "profit is positive."
             ),
             zh=(
-                "随机挑选会员、给同样的优惠，收益也不比这差：方案选中的是优惠打动不了的会员"
-                "（往往是流失会员，很多人已经离开）。请选择模拟利润为正的活跃客群。"
+                "方案能赚一点钱，但随机挑选会员、给同样的优惠，收益也不比这差："
+                "方案选中的是优惠打动不了的会员（往往是流失会员，很多人已经离开）。"
+                "请选择模拟利润为正的活跃客群。"
             ),
             produce=lambda expected: _plan("double_points", who="lapsed"),
             matches=_not_better_than_random,
@@ -1118,7 +1146,7 @@ def _evaluation(**change: Any) -> dict:
     return {**REFERENCE_EVALUATION, **change}
 
 
-q8 = ValueProblem(
+q8 = MilestoneProblem(
     id="capstone.q8",
     var="evaluation_plan",
     title={
