@@ -73,6 +73,17 @@ def _parser() -> argparse.ArgumentParser:
 
     prog = sub.add_parser("progress", help="show checked problems per module")
     prog.add_argument("--file", default=None, help="progress file (default: the user's)")
+
+    guide = sub.add_parser(
+        "guide",
+        help="write the misconception tables of the instructor guides",
+        description="Rewrite the generated block of docs/instructor_guide.md and "
+        "docs/instructor_guide.zh.md from the exercises' catalogue of named mistakes.",
+    )
+    guide.add_argument("--check", action="store_true", help="only report out-of-date guides")
+    guide.add_argument(
+        "--root", default=None, help="repository root (default: the nearest one above here)"
+    )
     return p
 
 
@@ -114,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
             from coursekit.engine.progress import progress_command
 
             return progress_command(args.file)
+        if args.command == "guide":
+            from coursekit.guide import guide_command
+
+            return guide_command(args.root, check=args.check)
     except UsageError as exc:
         print(f"coursekit: error: {exc}", file=sys.stderr)
         return 2

@@ -499,6 +499,19 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "open.rubric": {"en": "Rubric:", "zh": "评分要点："},
     "open.model_answer": {"en": "Model answer:", "zh": "参考答案："},
+    "open.rubric_points": {
+        "en": "Rubric ({points} points):",
+        "zh": "评分量表（满分 {points} 分）：",
+    },
+    "rubric.criterion": {
+        "en": "{title} (up to {points} points):",
+        "zh": "{title}（最高 {points} 分）：",
+    },
+    "rubric.levels": {"en": " {levels}", "zh": "{levels}"},
+    "rubric.separator": {"en": "; ", "zh": "；"},
+    "rubric.cell": {"en": "{text} ({points} pts)", "zh": "{text}（{points} 分）"},
+    "rubric.max": {"en": "max points", "zh": "满分"},
+    "rubric.criterion_column": {"en": "criterion", "zh": "评分维度"},
     "open.not_text": {
         "en": "Write your answer as a text in quotes (a str); got a value of type {given}.",
         "zh": "请把答案写成引号中的文字（str）；实际得到 {given} 类型的值。",

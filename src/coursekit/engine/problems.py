@@ -43,7 +43,7 @@ from coursekit import state
 from coursekit.engine import sandbox
 from coursekit.engine.compare import Comparison, Spec, compare, fmt_value, type_name
 from coursekit.engine.feedback import Feedback, Note
-from coursekit.engine.i18n import AuthoringError, Bilingual, bilingual, t, text
+from coursekit.engine.i18n import LANGS, AuthoringError, Bilingual, bilingual, t, text
 from coursekit.engine.sandbox import Outcome
 from coursekit.errors import CourseDataError, CourseNotSetUp
 
@@ -1098,13 +1098,139 @@ class _TooShort:
         return isinstance(answer, str) and word_count(answer) < self.minimum
 
 
+@dataclass(frozen=True, eq=False)
+class Criterion:
+    """One criterion of a :class:`Rubric`: what is assessed, and each level's descriptor
+    with the points it earns.
+
+    Attributes:
+        title: what is assessed, e.g. ``{"en": "Targets", "zh": "目标客群"}``.
+        levels: ``(points, descriptor)`` pairs from the lowest level to the highest, one per
+            level of the rubric; points rise from level to level.
+    """
+
+    title: Bilingual
+    levels: Sequence[tuple[float, Bilingual]]
+
+    @property
+    def max_points(self) -> float:
+        return self.levels[-1][0]
+
+
+class Rubric:
+    """A scoring rubric as data: criteria x levels x points.
+
+    Args:
+        criteria: the :class:`Criterion` list, each with one ``(points, descriptor)`` per
+            level.
+        levels: the bilingual names of the levels, lowest first (e.g. missing, partial,
+            complete).
+
+    Raises:
+        AuthoringError: a text is not bilingual, a criterion has another number of levels
+            than the rubric, or its points do not rise.
+    """
+
+    def __init__(self, criteria: Sequence[Criterion], levels: Sequence[Bilingual]) -> None:
+        if isinstance(levels, str | Mapping) or len(levels) < 2:
+            raise AuthoringError("a rubric needs at least two levels (lowest first)")
+        self.levels = tuple(
+            bilingual(name, f"rubric level {n}") for n, name in enumerate(levels, 1)
+        )
+        if isinstance(criteria, Criterion) or not criteria:
+            raise AuthoringError("a rubric needs a list of Criterion(...)")
+        checked = []
+        for n, criterion in enumerate(criteria, 1):
+            if not isinstance(criterion, Criterion):
+                raise AuthoringError(f"rubric criterion {n} must be a Criterion(...)")
+            where = f"rubric criterion {n}"
+            title = bilingual(criterion.title, f"{where}: title")
+            if len(criterion.levels) != len(self.levels):
+                raise AuthoringError(
+                    f"{where}: {len(criterion.levels)} level(s), the rubric has {len(self.levels)}"
+                )
+            levels = []
+            for points, descriptor in criterion.levels:
+                number = isinstance(points, int | float) and not isinstance(points, bool)
+                if not number or not (math.isfinite(points) and points >= 0):
+                    raise AuthoringError(f"{where}: points must be numbers >= 0, got {points!r}")
+                levels.append((points, bilingual(descriptor, f"{where}: level descriptor")))
+            if any(b[0] <= a[0] for a, b in itertools.pairwise(levels)):
+                raise AuthoringError(f"{where}: points must rise from level to level")
+            checked.append(Criterion(title, tuple(levels)))
+        self.criteria = tuple(checked)
+
+    @property
+    def max_points(self) -> float:
+        """The points of an answer at the highest level of every criterion."""
+        return sum(c.max_points for c in self.criteria)
+
+    def criterion_text(self, criterion: Criterion, lang: str | None = None) -> str:
+        """One criterion in one line: its title, then each level with its points."""
+        parts = [
+            f"{_points(points)} = {text(descriptor, lang)}"
+            for points, descriptor in criterion.levels
+        ]
+        heading = t("rubric.criterion", lang=lang, title=text(criterion.title, lang),
+                    points=_points(criterion.max_points))  # fmt: skip
+        return heading + t(
+            "rubric.levels", lang=lang, levels=t("rubric.separator", lang=lang).join(parts)
+        )
+
+    def texts(self) -> list[Bilingual]:
+        """Each criterion as a bilingual one-line text (for graders and completeness checks)."""
+        return [{lang: self.criterion_text(c, lang) for lang in LANGS} for c in self.criteria]
+
+    def table(self, lang: str | None = None) -> pd.DataFrame:
+        """The rubric as a table to show: one row per criterion, one column per level
+        ("descriptor (N pts)"), and the criterion's maximum points."""
+        columns = [text(name, lang) for name in self.levels]
+        rows = {}
+        for criterion in self.criteria:
+            cells = [
+                t("rubric.cell", lang=lang, text=text(d, lang), points=_points(p))
+                for p, d in criterion.levels
+            ]
+            rows[text(criterion.title, lang)] = [*cells, criterion.max_points]
+        table = pd.DataFrame.from_dict(
+            rows, orient="index", columns=[*columns, t("rubric.max", lang=lang)]
+        )
+        table.index.name = t("rubric.criterion_column", lang=lang)
+        return table
+
+    def score(self, levels: Mapping[int, int] | Sequence[int]) -> float:
+        """The points of an assessment: the level reached (0 = lowest) per criterion."""
+        reached = list(levels.values()) if isinstance(levels, Mapping) else list(levels)
+        if len(reached) != len(self.criteria):
+            raise ValueError(f"give one level per criterion ({len(self.criteria)})")
+        total = 0.0
+        for criterion, level in zip(self.criteria, reached, strict=True):
+            if isinstance(level, bool) or not isinstance(level, int | np.integer):
+                raise ValueError(f"a level is a whole number from 0, got {level!r}")
+            if not 0 <= level < len(criterion.levels):
+                raise ValueError(f"level {level} is not one of 0..{len(criterion.levels) - 1}")
+            total += criterion.levels[level][0]
+        return total
+
+    def _repr_html_(self) -> str:
+        return self.table().to_html(escape=True)
+
+    def __repr__(self) -> str:
+        return self.table().to_string()
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
 class OpenProblem(Problem):
     """An open task (a strategy memo): recorded for manual review, with a self-assessment
     rubric and a model answer. Too short an answer is the built-in mistake ``too_short``.
 
     Args:
         id, var, title, hints: as for :class:`ValueProblem`.
-        rubric: bilingual points the answer should cover.
+        rubric: bilingual points the answer should cover, or a :class:`Rubric` (criteria x
+            levels x points; shown in the notebook with ``problem.rubric.table()``).
         model_answer: a bilingual model answer (at least ``min_words`` long).
         min_words: the shortest answer accepted for review (Chinese characters count as
             words).
@@ -1146,9 +1272,14 @@ class OpenProblem(Problem):
             solution=solution,
         )
         _require_produce(id, self.mistakes)
-        if isinstance(rubric, str | Mapping) or not rubric:
-            raise AuthoringError(f"{id}: rubric must be a list of bilingual points")
-        self._rubric = [bilingual(p, f"{id}: rubric {n}") for n, p in enumerate(rubric, 1)]
+        #: The structured rubric, or None for a list of points.
+        self.rubric: Rubric | None = rubric if isinstance(rubric, Rubric) else None
+        if self.rubric is not None:
+            self._rubric = self.rubric.texts()
+        elif isinstance(rubric, str | Mapping) or not rubric:
+            raise AuthoringError(f"{id}: rubric must be a list of bilingual points or a Rubric")
+        else:
+            self._rubric = [bilingual(p, f"{id}: rubric {n}") for n, p in enumerate(rubric, 1)]
         self._model_answer = bilingual(model_answer, f"{id}: model answer")
         for lang, answer in self._model_answer.items():
             if word_count(answer) < min_words:
@@ -1187,7 +1318,10 @@ class OpenProblem(Problem):
         mistake = self._match_mistake(answer, expected, answer)
         if mistake is not None:
             return _Judgement("incorrect", t("open.incorrect", var=self.var), mistake=mistake)
-        lines = [t("open.rubric")]
+        if self.rubric is None:
+            lines = [t("open.rubric")]
+        else:
+            lines = [t("open.rubric_points", points=_points(self.rubric.max_points))]
         lines += [f"- {text(point)}" for point in self._rubric]
         lines += [t("open.model_answer"), text(self._model_answer)]
         return _Judgement(
