@@ -110,7 +110,10 @@ def _parser() -> argparse.ArgumentParser:
         help="world for submissions that name none (default: as course.setup() finds it)",
     )  # fmt: skip
     grade.add_argument("--lang", default="en", help="report and feedback language: en or zh")
-    grade.add_argument("--solutions", default="solutions", help="solution notebooks folder")
+    grade.add_argument(
+        "--solutions", default=None,
+        help="solution notebooks folder (default: ./solutions, else the course's own)",
+    )  # fmt: skip
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
 
     prog = sub.add_parser("progress", help="show checked problems per module")

@@ -116,7 +116,7 @@ def grade_command(
     module: str | None = None,
     data: str | None = None,
     lang: str = "en",
-    solutions: str = "solutions",
+    solutions: str | None = None,
     quiet: bool = False,
 ) -> int:
     """``coursekit grade``: validate the options, grade, write, print the summary line."""
@@ -138,12 +138,26 @@ def grade_command(
         module=module,
         data=Path(data) if data else None,
         lang=language,
-        solutions=Path(solutions),
+        solutions=Path(solutions) if solutions else default_solutions(),
         quiet=quiet,
     )
     batch = grade_batch(submissions, options)
     print(f"{batch.summary()}; report: {options.out / 'report.html'}")
     return 0
+
+
+def default_solutions() -> Path:
+    """``solutions/`` here, else the course's own beside the package (a checkout).
+
+    The solution notebooks say which cells are the check cells; without them a
+    submission's own ``qN.check()`` cells are taken (an edited check cell is then found
+    only by its call).
+    """
+    here = Path("solutions")
+    if here.is_dir():
+        return here
+    beside = Path(__file__).resolve().parents[3] / "solutions"
+    return beside if beside.is_dir() else here
 
 
 def default_jobs() -> int:
@@ -306,7 +320,7 @@ def _identify(sub, known, layouts, expected, trainees) -> None:
     if sub.status is not None or sub.nb is None:
         return
     names = sorted(known)
-    content = subm.content_module(sub.nb, layouts)
+    content = subm.content_module(sub.nb, layouts, known)
     meta_module = sub.meta.get("module")
     wanted = expected or subm.notebook_named(Path(sub.display).name, names)
     if wanted is None and isinstance(meta_module, str) and meta_module in known:
@@ -447,9 +461,12 @@ def _rebuilt_world(spec: dict[str, Any], cache: Path) -> Path:
 
 def _whole(value: Any, what: str) -> int:
     """A whole number from handout metadata (``ValueError`` for anything else)."""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"the recorded {what} {value!r} is not a whole number")
-    return int(value)
+    try:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ValueError
+        return int(value)
+    except ValueError:
+        raise ValueError(f"the recorded {what} {value!r} is not a whole number") from None
 
 
 def _job(sub, options: Options, known, out: Path) -> dict[str, Any]:

@@ -112,10 +112,20 @@ def read(submission: Submission) -> None:
     submission.meta = dict(meta) if isinstance(meta, dict) else {}
 
 
-def content_module(nb: NotebookNode, layouts: dict[str, Any]) -> str | None:
+def content_module(
+    nb: NotebookNode, layouts: dict[str, Any], known: dict[str, str] | None = None
+) -> str | None:
     """The course notebook a notebook holds ("02_rfm"), from its imports of
-    ``coursekit.exercises.<module>`` or else from the cell ids it shares with one."""
-    by_module = {layout.module: name for name, layout in layouts.items()}
+    ``coursekit.exercises.<module>`` or else from the cell ids it shares with one.
+
+    Args:
+        nb: the submission.
+        layouts: the check cells of the modules with a solution notebook.
+        known: every course notebook -> its exercise module (those without a solution
+            notebook at hand are found by their imports).
+    """
+    by_module = {module: name for name, module in (known or {}).items()}
+    by_module.update({layout.module: name for name, layout in layouts.items()})
     counts: dict[str, int] = {}
     for cell in nb.cells:
         if cell.cell_type != "code":
