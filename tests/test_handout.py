@@ -91,9 +91,7 @@ def test_the_notebook_names_the_trainee_and_the_world(handed_out):
     assert [c.source for c in nb.cells] == [c.source for c in student.cells]
 
 
-def test_course_setup_in_the_trainees_notebooks_folder_finds_the_own_world(
-    handed_out, monkeypatch
-):
+def test_course_setup_in_the_trainees_notebooks_folder_finds_the_own_world(handed_out, monkeypatch):
     folder = handed_out / "class" / "t02"
     monkeypatch.chdir(folder / "notebooks")
     info = course.setup(quiet=True)
