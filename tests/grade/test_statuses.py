@@ -110,3 +110,48 @@ def test_a_module_without_its_solution_notebook_at_hand_is_graded_from_its_own_c
     row = read_results(out)["t01_00_welcome.ipynb"]
     assert (row["status"], row["score"], row["max_score"]) == ("graded", "3", "4")
     assert row["welcome.q1"] == "incorrect" and row["welcome.q2"] == "correct"
+
+
+def test_hostile_metadata_and_file_names_do_not_break_the_batch_or_the_sheets(
+    tmp_path, monkeypatch
+):
+    folder = tmp_path / "in"
+    nb = submission("02_rfm", trim=False)
+    nb.metadata["coursekit"] = {"trainee": ["not", "text"], "module": {"x": 1}, "world": 7}
+    write(nb, folder / "odd_02_rfm.ipynb")
+    (folder / "=HYPERLINK(1).ipynb").write_bytes(b"")
+    out = tmp_path / "out"
+    options = Options(out=out, module="00_welcome", solutions=SOLUTIONS, quiet=True)
+    monkeypatch.chdir(folder)  # `coursekit grade *.ipynb` in the folder: names as given
+    grade_batch(sorted(p.name for p in folder.iterdir()), options)
+    rows = read_results(out)
+    assert rows["odd_02_rfm.ipynb"]["status"] == "wrong_module"
+    (formula,) = [r for r in rows.values() if "HYPERLINK" in r["file"]]
+    assert formula["file"].startswith("'=") and formula["status"] == "corrupt"
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out / "grades.xlsx").active
+    cells = [c for row in sheet.iter_rows() for c in row if "HYPERLINK" in str(c.value)]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_trainee_labels_from_metadata_or_file_names_stay_inside_the_output_folder():
+    from coursekit.grade.batch import safe_label
+
+    assert safe_label("../../etc/passwd") == "etc_passwd"
+    assert safe_label("张三") == "张三"
+    assert safe_label("...") == "unnamed"
+    assert len(safe_label("x" * 500)) == 64
+
+
+def test_the_command_prints_one_summary_line(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.ipynb").write_bytes(b"")
+    (folder / "b.txt").write_text("hello", "utf-8")
+    assert main(["grade", str(folder), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out == [
+        "graded 0 of 2 submissions (corrupt 1, not_a_notebook 1); "
+        f"report: {tmp_path / 'out' / 'report.html'}"
+    ]

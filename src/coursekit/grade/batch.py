@@ -20,6 +20,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import sys
 import time
 from collections import Counter
@@ -203,8 +204,11 @@ def grade_batch(paths: Sequence[str | os.PathLike], options: Options) -> Batch:
     cwd = Path.cwd()
     submissions = [subm.Submission(path, _display(path, cwd)) for path in files]
     for sub in submissions:
-        subm.read(sub)
-        _identify(sub, known, layouts, expected, trainees)
+        try:
+            subm.read(sub)
+            _identify(sub, known, layouts, expected, trainees)
+        except Exception as exc:  # a notebook built to break the grader: this row only
+            sub.refuse("grader_error", f"the grader could not read it: {type(exc).__name__}")
     _mark_duplicates(submissions)
     defaults = _DefaultWorld(options.data)
     out.mkdir(parents=True, exist_ok=True)
@@ -334,10 +338,9 @@ def _identify(sub, known, layouts, expected, trainees) -> None:
     sub.notebook, sub.module = content, known[content]
     meta_trainee = sub.meta.get("trainee")
     if trainees is None:
-        sub.trainee = (
-            str(meta_trainee) if meta_trainee else subm.trainee_from_path(sub.display, sub.notebook)
-        )
-        sub.name = str(sub.meta.get("name") or "")
+        label = meta_trainee or subm.trainee_from_path(sub.display, sub.notebook)
+        sub.trainee = safe_label(label)  # it names the trainee's feedback page
+        sub.name = str(sub.meta.get("name") or "")[:100]
         return
     by_id = {t.id: t for t in trainees}
     if meta_trainee:
@@ -354,6 +357,13 @@ def _identify(sub, known, layouts, expected, trainees) -> None:
             return
         found = by_id[matches[0]]
     sub.trainee, sub.name = found.id, found.name
+
+
+def safe_label(text: str) -> str:
+    """A trainee label usable as a file name: no folders, no leading dot, at most 64
+    characters (letters of any script are kept)."""
+    cleaned = re.sub(r"[^\w.-]+", "_", str(text)).strip("._-")[:64]
+    return cleaned or "unnamed"
 
 
 def _mark_duplicates(submissions: list) -> None:

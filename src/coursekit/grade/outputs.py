@@ -79,6 +79,7 @@ def grade_table(batch) -> tuple[list[str], list[list[Any]]]:
 
 def write_grades(out: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """``grades.csv`` (UTF-8) and ``grades.xlsx``, the same table."""
+    rows = [[_inert(value) for value in row] for row in rows]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -87,7 +88,7 @@ def write_grades(out: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]
     atomic_write_text(out / "grades.csv", buffer.getvalue())
     import pandas as pd
 
-    table = pd.DataFrame([list(row) for row in rows], columns=list(header))
+    table = pd.DataFrame(rows, columns=list(header))
     data = io.BytesIO()
     with pd.ExcelWriter(data, engine="openpyxl") as excel:
         table.to_excel(excel, sheet_name="grades", index=False)
@@ -96,6 +97,14 @@ def write_grades(out: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]
         for column, name in zip(sheet.columns, header, strict=False):
             sheet.column_dimensions[column[0].column_letter].width = min(40, max(10, len(name) + 2))
     atomic_write_bytes(out / "grades.xlsx", data.getvalue())
+
+
+def _inert(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (a file named ``=HYPERLINK(...).ipynb``)
+    gets a leading apostrophe, so Excel shows it as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 # ---------------------------------------------------------------------------- feedback pages

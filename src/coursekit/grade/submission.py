@@ -109,7 +109,13 @@ def read(submission: Submission) -> None:
         return
     submission.nb = nb
     meta = nb.metadata.get("coursekit")
-    submission.meta = dict(meta) if isinstance(meta, dict) else {}
+    meta = meta if isinstance(meta, dict) else {}
+    # What the handout wrote, of the types it wrote; anything else is ignored.
+    submission.meta = {
+        key: meta[key]
+        for key, kind in (("module", str), ("trainee", str), ("name", str), ("world", dict))
+        if isinstance(meta.get(key), kind)
+    }
 
 
 def content_module(
