@@ -223,3 +223,11 @@ def test_the_report_gives_the_share_of_the_class_per_named_mistake(tmp_path, wor
     html_zh = report.class_report(batch, tmp_path, "zh")
     assert "40% 的学员：all_statuses_counted" in html_zh and "收入只计算已完成的订单" in html_zh
     assert "常见误区" in html_zh and "Misconceptions" not in html_zh
+
+
+def test_each_language_gets_its_own_feedback_box(tmp_path, world):
+    answers_of_a_trainee(tmp_path, world, mistake=False)
+    entries = {e["name"]: e for e in recheck.check_answers(tmp_path, demo.PROBLEMS, world)}
+    boxes = entries["q1"]["html"]
+    assert "正确" not in boxes["en"] and "Correct" in boxes["en"]
+    assert "正确" in boxes["zh"]

@@ -34,7 +34,7 @@ from coursekit.grade import submission as subm
 from coursekit.grade.roster import Trainee, read_roster, world_identity
 
 #: Bump when a change to grading changes results: earlier result files are then not reused.
-GRADER_VERSION = "1"
+GRADER_VERSION = "2"
 DEFAULT_TIMEOUT = 300.0  # seconds per notebook; a module runs in well under 30 s
 DEFAULT_MEMORY_MB = 2048
 MAX_OUTPUT_MB = 5.0

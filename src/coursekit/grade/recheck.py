@@ -65,6 +65,8 @@ def check_answers(capture_dir: Path, problems, world) -> list[dict[str, Any]]:
             continue
         answers[problem.id] = answer
     feedbacks: dict[str, dict[str, Any]] = {pid: {} for pid in answers}
+    # The box's HTML is drawn in the language in use when it is drawn: draw it in its pass.
+    boxes: dict[str, dict[str, str]] = {pid: {} for pid in answers}
     deadline = time.monotonic() + CHECK_BUDGET
     for lang in LANGS:
         course.setup(data=world, lang=lang, quiet=True)
@@ -78,6 +80,7 @@ def check_answers(capture_dir: Path, problems, world) -> list[dict[str, Any]]:
             earlier = feedbacks[problem.id].get(LANGS[0])
             if earlier is not None and (earlier.details or {}).get("reason") == _TOO_LONG:
                 feedbacks[problem.id][lang] = _too_long(problem, earlier.details["seconds"])
+                boxes[problem.id][lang] = _html(feedbacks[problem.id][lang])
                 continue
             left = deadline - time.monotonic()
             feedbacks[problem.id][lang] = (
@@ -85,6 +88,7 @@ def check_answers(capture_dir: Path, problems, world) -> list[dict[str, Any]]:
                 if left > 1
                 else _too_long(problem, CHECK_BUDGET, budget=True)
             )
+            boxes[problem.id][lang] = _html(feedbacks[problem.id][lang])
     for problem, entry in zip(problems, entries, strict=True):
         if problem.id not in feedbacks:
             continue
@@ -93,7 +97,7 @@ def check_answers(capture_dir: Path, problems, world) -> list[dict[str, Any]]:
         status = "review" if first.manual_review else first.status
         entry.update(status=status, mistake=first.mistake)
         entry["message"] = {lang: fb.message for lang, fb in by_lang.items()}
-        entry["html"] = {lang: fb._repr_html_() for lang, fb in by_lang.items()}
+        entry["html"] = boxes[problem.id]
         answer = answers[problem.id]
         if status == "review" and isinstance(answer, str):
             entry["answer_text"] = answer[:ANSWER_TEXT_LIMIT]
@@ -132,6 +136,14 @@ def _answer(capture_dir: Path, record: dict[str, Any]) -> tuple[Any, str | None]
     except BaseException as exc:  # a class the grader lacks, a damaged file
         lines = str(exc).strip().splitlines()
         return None, f"{type(exc).__name__}: {lines[0][:160] if lines else ''}".rstrip(": ")
+
+
+def _html(feedback) -> str:
+    """The feedback box as the notebook shows it (empty if it cannot be drawn)."""
+    try:
+        return feedback._repr_html_()
+    except Exception:
+        return ""
 
 
 def _prepare(problem) -> None:
