@@ -170,3 +170,18 @@ def test_a_module_without_a_student_notebook_is_refused(tmp_path):
         handout_command(roster=str(roster), out=str(tmp_path / "o"), customers=CUSTOMERS,
                         modules="07", notebooks=str(NOTEBOOKS), quiet=True)  # fmt: skip
     assert not (tmp_path / "o").exists()
+
+
+def test_a_half_written_trainee_folder_is_completed_with_the_same_world(handed_out, tmp_path):
+    import shutil
+
+    out = handed_out / "class2"
+    identity = world_identity(out / "t03" / "datasets")
+    shutil.rmtree(out / "t03" / "datasets")  # stopped between the two copies of the world
+    (out / "t03.zip").unlink()
+    roster = write_roster(tmp_path / "r.csv", [("t03", "王五")])
+    hand_out(roster, out)
+    assert world_identity(out / "t03" / "datasets") == identity
+    assert zipfile.ZipFile(out / "t03.zip").testzip() is None
+    # Trainees handed out before and not on this roster stay on the instructor's roster.
+    assert {t.id for t in read_roster(out / "instructor" / "roster.csv")} == {"t01", "t02", "t03"}

@@ -191,8 +191,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"coursekit: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        if args.command == "grade":
-            print("coursekit: interrupted; graded submissions are kept: run the same command "
+        resumable = {
+            "grade": "graded submissions are kept",
+            "handout": "the trainees handed out so far are complete",
+        }
+        if args.command in resumable:
+            print(f"coursekit: interrupted; {resumable[args.command]}: run the same command "
                   "again to go on", file=sys.stderr)  # fmt: skip
         else:
             print("coursekit: interrupted; nothing was written", file=sys.stderr)
