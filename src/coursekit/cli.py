@@ -100,7 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", required=True, help="output folder")
     grade.add_argument("--roster", default=None,
                        help="roster CSV; best the handout's instructor/roster.csv")  # fmt: skip
-    grade.add_argument("--jobs", default=None, help="notebooks run at once (default: cores)")
+    grade.add_argument(
+        "--jobs", default=None, help="notebooks run at once (default: cores, as memory allows)"
+    )
     grade.add_argument("--timeout", default=None,
                        help="seconds per notebook (default 300)")  # fmt: skip
     grade.add_argument("--memory", default=None, help="MB of memory per notebook (default 2048)")

@@ -155,3 +155,19 @@ def test_the_command_prints_one_summary_line(tmp_path, capsys):
         "graded 0 of 2 submissions (corrupt 1, not_a_notebook 1); "
         f"report: {tmp_path / 'out' / 'report.html'}"
     ]
+
+
+def test_the_default_jobs_fit_the_cores_and_the_memory(monkeypatch):
+    import types
+
+    import psutil
+
+    from coursekit.grade.batch import default_jobs
+
+    monkeypatch.setattr("os.cpu_count", lambda: 16)
+    free = types.SimpleNamespace(available=5 * 2**30)
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: free)
+    assert default_jobs(2048) == 2  # two kernels of 2 GB fit in 5 GB
+    assert default_jobs(256) == 8  # never more than eight
+    free.available = 2**20
+    assert default_jobs(2048) == 1  # always one

@@ -130,12 +130,13 @@ def grade_command(
         language = normalize_lang(lang)
     except ValueError:
         raise UsageError(f"--lang must be en or zh, not {lang!r}") from None
+    memory_mb = _count(memory, "--memory", default=DEFAULT_MEMORY_MB)
     options = Options(
         out=Path(out),
         roster=Path(roster) if roster else None,
-        jobs=_count(jobs, "--jobs", default=default_jobs()),
+        jobs=_count(jobs, "--jobs", default=default_jobs(memory_mb)),
         timeout=validate_timeout(DEFAULT_TIMEOUT if timeout is None else timeout),
-        memory_mb=_count(memory, "--memory", default=DEFAULT_MEMORY_MB),
+        memory_mb=memory_mb,
         module=module,
         data=Path(data) if data else None,
         lang=language,
@@ -161,9 +162,13 @@ def default_solutions() -> Path:
     return beside if beside.is_dir() else here
 
 
-def default_jobs() -> int:
-    """One kernel per core, at most eight."""
-    return max(1, min(8, os.cpu_count() or 1))
+def default_jobs(memory_mb: int = DEFAULT_MEMORY_MB) -> int:
+    """One kernel per core, at most eight, and no more than the memory available holds
+    at ``memory_mb`` each."""
+    import psutil
+
+    fits = psutil.virtual_memory().available // (memory_mb * 2**20)
+    return max(1, min(8, os.cpu_count() or 1, fits))
 
 
 def _count(value, what: str, default: int) -> int:
