@@ -269,8 +269,14 @@ def _misconceptions(module: ModuleStats, lang: str) -> str:
     e = html.escape
     parts = [f"<h3>{e(word('misconceptions', lang))}</h3>"]
     parts.append(f"<p class='muted'>{e(word('misconceptions_intro', lang))}</p>")
+    # Exercises whose wrong answers are all unnamed or that nobody got wrong are left out
+    # of the list and named in one line at its end.
+    clean = []
     for item in module.problems:
         if not item.checked:
+            continue
+        if not item.mistakes and not item.unnamed:
+            clean.append(item.problem.name)
             continue
         problem = item.problem
         parts.append(
@@ -305,6 +311,10 @@ def _misconceptions(module: ModuleStats, lang: str) -> str:
                 )  # fmt: skip
             parts.append("</ul>")
         parts.append("</div>")
+    if clean:
+        parts.append(
+            f"<p class='muted'>{e(word('no_wrong_answers', lang, names=', '.join(clean)))}</p>"
+        )
     return "\n".join(parts)
 
 

@@ -82,6 +82,10 @@ WORDS = {
     ),
     "mistake_share": ("{share} of the class: {name}", "{share} 的学员：{name}"),
     "no_mistakes": ("No named mistake matched.", "没有匹配到已知错误。"),
+    "no_wrong_answers": (
+        "No named mistake and no other common wrong answer in: {names}.",
+        "以下题目没有已知错误，也没有其他常见错误答案：{names}。",
+    ),
     "unnamed": ("Most common other wrong answers", "其他最常见的错误答案"),
     "unnamed_row": ("{n} trainee(s), {share}", "{n} 位学员，{share}"),
     "example": ("for example", "例如"),
