@@ -171,3 +171,19 @@ def test_the_default_jobs_fit_the_cores_and_the_memory(monkeypatch):
     assert default_jobs(256) == 8  # never more than eight
     free.available = 2**20
     assert default_jobs(2048) == 1  # always one
+
+
+def test_worlds_hidden_folders_and_the_output_inside_a_folder_are_not_submissions(tmp_path):
+    folder = tmp_path / "returned"
+    (folder / "t01" / "datasets" / "raw").mkdir(parents=True)
+    (folder / "t01" / "datasets" / "MANIFEST").write_text("{}", "utf-8")
+    (folder / "t01" / "datasets" / "raw" / "pos.csv").write_text("a,b\n", "utf-8")
+    (folder / "t01" / "notebooks" / ".ipynb_checkpoints").mkdir(parents=True)
+    (folder / "t01" / "notebooks" / ".ipynb_checkpoints" / "x.ipynb").write_bytes(b"")
+    (folder / "t01" / "notebooks" / "00_welcome.ipynb").write_bytes(b"")
+    (folder / "graded").mkdir()
+    (folder / "graded" / "old.ipynb").write_bytes(b"")
+    out = folder / "graded"
+    grade_batch([folder], Options(out=out, solutions=SOLUTIONS, quiet=True))
+    rows = read_results(out)
+    assert list(rows) == ["00_welcome.ipynb"]

@@ -270,8 +270,15 @@ def grade_batch(paths: Sequence[str | os.PathLike], options: Options) -> Batch:
 
 
 def expand(paths: Sequence[str | os.PathLike], out: Path) -> list[Path]:
-    """The files to grade: each file given, and every file inside each folder given
-    (hidden files and folders, such as ``.ipynb_checkpoints``, and ``out`` left out)."""
+    """The files to grade: each file given, and every file inside each folder given.
+
+    Left out of folders: hidden files and folders (``.ipynb_checkpoints``), ``out``, and
+    course worlds (folders with a ``MANIFEST``: a trainee's folder handed back whole holds
+    its ``datasets/``, which is data, not a submission). Symbolic links to folders are not
+    followed.
+    """
+    from coursekit.synth.io import MANIFEST_NAME
+
     if not paths:
         raise UsageError("give the submissions to grade: notebook files or folders")
     files: list[Path] = []
@@ -281,13 +288,15 @@ def expand(paths: Sequence[str | os.PathLike], out: Path) -> list[Path]:
         if path.is_file():
             files.append(path)
         elif path.is_dir():
-            for found in sorted(path.rglob("*")):
-                relative = found.relative_to(path).parts
-                if not found.is_file() or any(p.startswith(".") for p in relative):
+            found = []
+            for folder, dirs, names in os.walk(path):
+                here = Path(folder)
+                if MANIFEST_NAME in names or here.resolve() == out_resolved:
+                    dirs[:] = []
                     continue
-                if out_resolved in found.resolve().parents:
-                    continue
-                files.append(found)
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                found += [here / n for n in names if not n.startswith(".")]
+            files += [f for f in sorted(found) if f.is_file()]
         else:
             raise UsageError(f"{raw} does not exist")
     unique = list(dict.fromkeys(files))
