@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import TRAINEES
+from .helpers import TRAINEES, shared_folder
 
 
 @pytest.fixture(scope="session")
@@ -16,13 +16,12 @@ def worlds(tmp_path_factory):
     """Two small worlds, saved with their raw exports and hidden tables."""
     from coursekit.synth import generate_world
 
-    root = tmp_path_factory.mktemp("grade-worlds")
-    paths = []
-    for seed in (101, 102):
-        path = root / f"w{seed}"
-        generate_world(n_customers=300, seed=seed).save(path)
-        paths.append(path)
-    return paths
+    def fill(root):
+        for seed in (101, 102):
+            generate_world(n_customers=300, seed=seed).save(root / f"w{seed}")
+
+    root = shared_folder(tmp_path_factory, "grade-worlds", fill)
+    return [root / f"w{seed}" for seed in (101, 102)]
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,9 @@ edited check cell, an endless loop.
 from __future__ import annotations
 
 import csv
+import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -85,3 +88,34 @@ def read_results(out: Path) -> dict[str, dict]:
     """The grades as rows by file name (from grades.csv, as an instructor reads them)."""
     with open(out / "grades.csv", encoding="utf-8") as fh:
         return {Path(row["file"]).name: row for row in csv.DictReader(fh)}
+
+
+def shared_folder(tmp_path_factory, name: str, fill: Callable[[Path], object]) -> Path:
+    """A folder of this test run filled once by ``fill(folder)``, shared by the xdist
+    workers (``make unit`` runs two): the first to come fills it, the others wait and
+    find it filled, so two workers never grade the same bank twice.
+    """
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the workers' base folders share this parent
+    folder = root / name
+    with FileLock(f"{folder}.lock"):
+        if not (folder / ".filled").is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            fill(folder)
+            (folder / ".filled").touch()
+    return folder
+
+
+def regrade(paths, options):
+    """Grade again under the lock of ``options.out`` (every result is reused: the batch of
+    another worker is read, not run)."""
+    from filelock import FileLock
+
+    from coursekit.grade.batch import grade_batch
+
+    with FileLock(f"{options.out}.lock"):
+        return grade_batch(paths, options)

@@ -19,7 +19,15 @@ import pytest
 
 from coursekit.grade.batch import Options, grade_batch
 
-from .helpers import SOLUTIONS, read_results, submission, world_of, write
+from .helpers import (
+    SOLUTIONS,
+    read_results,
+    regrade,
+    shared_folder,
+    submission,
+    world_of,
+    write,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -63,8 +71,24 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def bank(tmp_path_factory, worlds, roster):
-    """The submissions, graded once; returns (output folder, rows by file name, batch)."""
-    folder = tmp_path_factory.mktemp("bank") / "submissions"
+    """The submissions, graded once in a test run; returns (output folder, rows by file
+    name, batch)."""
+    welcome = "00_welcome"
+    options = dict(jobs=2, timeout=45, memory_mb=600, module=welcome, solutions=SOLUTIONS)
+
+    def fill(root: Path) -> None:
+        hand_in_the_bank(root / "submissions", worlds)
+        grade_batch([root / "submissions"], Options(out=root / "graded", roster=roster,
+                                                    quiet=True, **options))  # fmt: skip
+
+    root = shared_folder(tmp_path_factory, "grade-bank", fill)
+    out = root / "graded"
+    batch = regrade([root / "submissions"], Options(out=out, roster=roster, quiet=True, **options))
+    return out, read_results(out), batch
+
+
+def hand_in_the_bank(folder: Path, worlds) -> None:
+    """Write the bank's files into ``folder``."""
     welcome = "00_welcome"
 
     def hand_in(name: str, trainee: str, **changes) -> Path:
@@ -102,11 +126,6 @@ def bank(tmp_path_factory, worlds, roster):
     os.utime(folder / "copy_of_t01.ipynb", (later, later))  # handed in a minute later
     (folder / "notes.txt").write_text("I could not finish q4, sorry!\n", "utf-8")
     write(submission(welcome, "t99"), folder / "t99_stranger.ipynb")
-    out = folder.parent / "graded"
-    options = Options(out=out, roster=roster, jobs=2, timeout=45, memory_mb=600, module=welcome,
-                      solutions=SOLUTIONS, quiet=True)  # fmt: skip
-    batch = grade_batch([folder], options)
-    return out, read_results(out), batch
 
 
 def _setup_line(world: Path) -> str:

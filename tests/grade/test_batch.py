@@ -20,7 +20,7 @@ import pytest
 
 from coursekit.grade.batch import Options, grade_batch
 
-from .helpers import ROOT, SOLUTIONS, read_results, submission, write
+from .helpers import ROOT, SOLUTIONS, read_results, regrade, shared_folder, submission, write
 
 pytestmark = pytest.mark.slow
 
@@ -34,10 +34,19 @@ MISSING_TIER = 'tier_counts = customers["city_tier"].value_counts().sort_index()
 NOT_ATTEMPTED = "monthly_orders = ____"
 
 
-def class_of_40(folder: Path) -> dict[str, str]:
+#: The status each file of the class must end as.
+CLASS_STATUSES = {
+    **{f"s{n:02d}_00_welcome.ipynb": "graded" for n in range(1, 37)},
+    "s37_00_welcome.ipynb": "corrupt",
+    "s38_00_welcome.ipynb": "corrupt",
+    "s39_00_welcome.py": "not_a_notebook",
+    "s40_00_welcome.ipynb": "kernel_died",
+}
+
+
+def class_of_40(folder: Path) -> None:
     """40 files: 36 notebooks (right, wrong in named and unnamed ways, unfinished) and
-    4 broken files. Returns the status each must end as."""
-    expected = {}
+    4 broken files (:data:`CLASS_STATUSES`)."""
     for n in range(1, 37):
         replace = {}
         if n % 3 == 0:  # 12 trainees: shares instead of counts (a named mistake)
@@ -50,30 +59,25 @@ def class_of_40(folder: Path) -> dict[str, str]:
             replace["monthly_orders = "] = NOT_ATTEMPTED
         name = f"s{n:02d}_00_welcome.ipynb"
         write(submission("00_welcome", replace=replace, trim=True), folder / name)
-        expected[name] = "graded"
     (folder / "s37_00_welcome.ipynb").write_text('{"cells": [', "utf-8")
     (folder / "s38_00_welcome.ipynb").write_bytes(b"")
     (folder / "s39_00_welcome.py").write_text("tier_counts = None\n", "utf-8")
     crash = submission("00_welcome", insert={"q1.check()": "import os; os._exit(1)"}, trim=True)
     write(crash, folder / "s40_00_welcome.ipynb")
-    expected.update({
-        "s37_00_welcome.ipynb": "corrupt",
-        "s38_00_welcome.ipynb": "corrupt",
-        "s39_00_welcome.py": "not_a_notebook",
-        "s40_00_welcome.ipynb": "kernel_died",
-    })  # fmt: skip
-    return expected
 
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory, worlds):
-    folder = tmp_path_factory.mktemp("class") / "submissions"
-    expected = class_of_40(folder)
-    out = folder.parent / "graded"
-    options = Options(out=out, jobs=2, timeout=90, data=worlds[0], solutions=SOLUTIONS,
-                      quiet=True)  # fmt: skip
-    batch = grade_batch([folder], options)
-    return out, expected, batch
+    """The class graded once in a test run (shared by the xdist workers)."""
+    options = dict(jobs=2, timeout=90, data=worlds[0], solutions=SOLUTIONS, quiet=True)
+
+    def fill(root: Path) -> None:
+        class_of_40(root / "submissions")
+        grade_batch([root / "submissions"], Options(out=root / "graded", **options))
+
+    root = shared_folder(tmp_path_factory, "grade-class", fill)
+    out = root / "graded"
+    return out, CLASS_STATUSES, regrade([root / "submissions"], Options(out=out, **options))
 
 
 def test_every_one_of_40_files_has_its_row_and_status(graded_class):
