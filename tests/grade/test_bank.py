@@ -63,6 +63,7 @@ EXPECTED = {
     "t12_course_replaced.ipynb": "tampered",
     "t13_compare_patched.ipynb": "tampered",
     "t14_expected_used.ipynb": "tampered",
+    "t15_problem_replaced.ipynb": "tampered",
     "copy_of_t01.ipynb": "duplicate",
     "notes.txt": "not_a_notebook",
     "t99_stranger.ipynb": "unknown_trainee",
@@ -121,6 +122,8 @@ def hand_in_the_bank(folder: Path, worlds) -> None:
     hand_in("t13_compare_patched.ipynb", "t13", **patched)
     expected = "top_categories = q3.expected()"
     hand_in("t14_expected_used.ipynb", "t14", replace={"top_categories = ": expected})
+    fake_problem = WRONG_Q3 + "\nq3 = type('Fake', (), {'check': lambda self: print('Correct!')})()"
+    hand_in("t15_problem_replaced.ipynb", "t15", replace={"top_categories = ": fake_problem})
     shutil.copy(folder / "t01_complete.ipynb", folder / "copy_of_t01.ipynb")
     later = (folder / "t01_complete.ipynb").stat().st_mtime + 60
     os.utime(folder / "copy_of_t01.ipynb", (later, later))  # handed in a minute later
@@ -220,11 +223,18 @@ def test_an_answer_taken_from_expected_is_noticed(bank):
     assert rows["t14_expected_used.ipynb"]["tamper"] == "expected_used:q3"
 
 
+def test_a_problem_object_replaced_is_noticed_and_the_answer_judged_by_the_grader(bank):
+    _, rows, _ = bank
+    row = rows["t15_problem_replaced.ipynb"]
+    assert "problem_replaced:q3" in row["tamper"]
+    assert row["welcome.q3"] == "incorrect" and row["score"] == "3"
+
+
 def test_the_summary_counts_every_status(bank):
     _, _, batch = bank
     summary = batch.summary()
     assert summary.startswith(f"graded 2 of {len(EXPECTED)} submissions (")
-    for status in ("tampered 5", "timeout 1", "memory 1", "kernel_died 2", "corrupt 2",
+    for status in ("tampered 6", "timeout 1", "memory 1", "kernel_died 2", "corrupt 2",
                    "duplicate 1", "not_a_notebook 1", "unknown_trainee 1", "wrong_module 1",
                    "wrong_world 1"):  # fmt: skip
         assert status in summary
@@ -233,7 +243,7 @@ def test_the_summary_counts_every_status(bank):
 def test_result_files_hold_each_graded_submission(bank):
     out, _, batch = bank
     ran = [r for r in batch.results if "key" in r]
-    assert len(ran) == 12
+    assert len(ran) == 13
     for result in ran:
         stored = json.loads((out / "results" / f"{result['key']}.json").read_text("utf-8"))
         assert stored["status"] == result["status"]
