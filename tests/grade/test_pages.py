@@ -234,3 +234,12 @@ def test_each_language_gets_its_own_feedback_box(tmp_path, world):
     boxes = entries["q1"]["html"]
     assert "正确" not in boxes["en"] and "Correct" in boxes["en"]
     assert "正确" in boxes["zh"]
+
+
+def test_a_structured_open_answer_is_shown_as_text_for_review():
+    memo = {"segment": "lapsed high spenders", "offer": "10% coupon, 20% holdout"}
+    assert recheck.answer_text(memo) == (
+        "segment:\nlapsed high spenders\n\noffer:\n10% coupon, 20% holdout"
+    )
+    assert recheck.answer_text("x" * 10_000) == "x" * recheck.ANSWER_TEXT_LIMIT
+    assert recheck.answer_text([1, 2]) == "[1, 2]"

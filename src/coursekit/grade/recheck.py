@@ -99,8 +99,8 @@ def check_answers(capture_dir: Path, problems, world) -> list[dict[str, Any]]:
         entry["message"] = {lang: fb.message for lang, fb in by_lang.items()}
         entry["html"] = boxes[problem.id]
         answer = answers[problem.id]
-        if status == "review" and isinstance(answer, str):
-            entry["answer_text"] = answer[:ANSWER_TEXT_LIMIT]
+        if status == "review":
+            entry["answer_text"] = answer_text(answer)
         if status == "incorrect" and first.mistake is None:
             entry["signature"] = signature(first)
             entry["example"] = {lang: example(fb) for lang, fb in by_lang.items()}
@@ -184,6 +184,22 @@ def _too_long(problem, seconds: float, budget: bool = False):
         }
     details = {"reason": _TOO_LONG, "seconds": seconds}
     return Feedback("error", text(words), problem.id, problem.title, details=details)
+
+
+def answer_text(answer: Any) -> str:
+    """An open answer as text for the instructor: a memo as written; a structured answer
+    (a dict of sections, a table) as printed, up to :data:`ANSWER_TEXT_LIMIT` characters."""
+    if isinstance(answer, str):
+        return answer[:ANSWER_TEXT_LIMIT]
+    if isinstance(answer, dict) and all(isinstance(k, str) for k in answer):
+        parts = [f"{key}:\n{value}" for key, value in answer.items()]
+        return "\n\n".join(parts)[:ANSWER_TEXT_LIMIT]
+    try:
+        import pprint
+
+        return pprint.pformat(answer, width=100)[:ANSWER_TEXT_LIMIT]
+    except Exception:
+        return f"({type(answer).__name__})"
 
 
 def _unreadable(reason: str, lang: str) -> str:
