@@ -221,6 +221,8 @@ def test_the_report_gives_the_share_of_the_class_per_named_mistake(tmp_path, wor
     # Exercises without wrong answers are named once, not listed one by one.
     assert "<div class='exercise' data-problem='demo.q1'>" not in html_en
     assert "No named mistake and no other common wrong answer in: q1, q3, q7." in html_en
+    assert "demo.q7 · A win-back memo: open answers to review: 10" in html_en
+    assert "href='feedback/99_demo/t03.html'" in html_en
     assert html_en.count("<svg") >= 4  # scores, pass rate, mistakes, time
     assert not remote_resources(html_en)  # self-contained: works offline
     html_zh = report.class_report(batch, tmp_path, "zh")

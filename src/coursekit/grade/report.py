@@ -259,6 +259,7 @@ def _module_section(module: ModuleStats, lang: str) -> str:
             _figure(time_chart(module.seconds, lang), word("time_per_notebook", lang), "time")
         )
     parts.append(_misconceptions(module, lang))
+    parts.append(_reviews(module, lang))
     parts.append(_skipped(module, lang))
     parts.append(_submissions(module, lang))
     parts.append("</section>")
@@ -316,6 +317,33 @@ def _misconceptions(module: ModuleStats, lang: str) -> str:
             f"<p class='muted'>{e(word('no_wrong_answers', lang, names=', '.join(clean)))}</p>"
         )
     return "\n".join(parts)
+
+
+def _reviews(module: ModuleStats, lang: str) -> str:
+    """How many open answers wait for the instructor, per open exercise (the answers and
+    the rubric are on each trainee's feedback page)."""
+    e = html.escape
+    items = []
+    for item in module.problems:
+        waiting = [
+            row
+            for row in module.rows
+            for entry in row.get("problems") or []
+            if entry["id"] == item.problem.id and entry["status"] == "review"
+        ]
+        if waiting:
+            links = ", ".join(
+                f"<a href='{e(feedback_path(row) or '')}'>{e(str(row.get('trainee')))}</a>"
+                for row in waiting
+            )
+            head = word("review_count", lang, n=len(waiting))
+            items.append(
+                f"<li data-review='{e(item.problem.id)}'>{e(item.problem.id)} · "
+                f"{e(problem_title(item.problem, lang))}: {e(head)} ({links})</li>"
+            )
+    if not items:
+        return ""
+    return f"<h3>{e(word('review_title', lang))}</h3><ul>{''.join(items)}</ul>"
 
 
 def _skipped(module: ModuleStats, lang: str) -> str:
