@@ -71,6 +71,53 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--timeout", help="with --execute: seconds per cell (default 120)")
     build.add_argument("names", nargs="*", metavar="NAME", help="with --execute: e.g. 02_rfm")
 
+    hand = sub.add_parser(
+        "handout",
+        help="a folder and a zip per trainee, each with an own world",
+        description="Write a folder (and a zip) per trainee of the roster: the student "
+        "notebooks and an own world without the hidden tables. DIR/instructor/ keeps every "
+        "trainee's seed and the full worlds. The same roster gives the same worlds; adding a "
+        "trainee changes no one else's.",
+    )
+    hand.add_argument("--roster", required=True, help="CSV file with the columns id,name")
+    hand.add_argument("--out", required=True, help="output folder")
+    hand.add_argument("--customers", default="5000", help="customers per world (default 5000)")
+    hand.add_argument("--modules", default=None, help="module numbers, e.g. 00-08 (default), 02")
+    hand.add_argument("--seed", default="2026", help="course seed (default 2026)")
+    hand.add_argument("--notebooks", default="notebooks", help="student notebooks folder")
+    hand.add_argument("--quiet", action="store_true", help="no progress output")
+
+    grade = sub.add_parser(
+        "grade",
+        help="grade submitted notebooks: grades, feedback pages, a class report",
+        description="Run each submitted notebook in a fresh kernel on the trainee's world, "
+        "re-check every exercise with a fresh import of the checks, and write grades.csv, "
+        "grades.xlsx, a feedback page per trainee and report.html into --out. Every file "
+        "given gets a row and a status; running again resumes.",
+    )
+    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                       help="notebook files, or folders holding them")  # fmt: skip
+    grade.add_argument("--out", required=True, help="output folder")
+    grade.add_argument("--roster", default=None,
+                       help="roster CSV; best the handout's instructor/roster.csv")  # fmt: skip
+    grade.add_argument(
+        "--jobs", default=None, help="notebooks run at once (default: cores, as memory allows)"
+    )
+    grade.add_argument("--timeout", default=None,
+                       help="seconds per notebook (default 300)")  # fmt: skip
+    grade.add_argument("--memory", default=None, help="MB of memory per notebook (default 2048)")
+    grade.add_argument("--module", default=None, help="the module graded, e.g. 02_rfm")
+    grade.add_argument(
+        "--data", default=None,
+        help="world for submissions that name none (default: as course.setup() finds it)",
+    )  # fmt: skip
+    grade.add_argument("--lang", default="en", help="report and feedback language: en or zh")
+    grade.add_argument(
+        "--solutions", default=None,
+        help="solution notebooks folder (default: ./solutions, else the course's own)",
+    )  # fmt: skip
+    grade.add_argument("--quiet", action="store_true", help="no progress bar")
+
     prog = sub.add_parser("progress", help="show checked problems per module")
     prog.add_argument("--file", default=None, help="progress file (default: the user's)")
 
@@ -121,6 +168,34 @@ def main(argv: list[str] | None = None) -> int:
             if args.names:
                 raise UsageError("notebook names are only taken with --execute")
             return build_command(args.solutions, args.notebooks, check=args.check)
+        if args.command == "handout":
+            from coursekit.handout import handout_command
+
+            return handout_command(
+                roster=args.roster,
+                out=args.out,
+                customers=args.customers,
+                modules=args.modules,
+                seed=args.seed,
+                notebooks=args.notebooks,
+                quiet=args.quiet,
+            )
+        if args.command == "grade":
+            from coursekit.grade.batch import grade_command
+
+            return grade_command(
+                args.submissions,
+                out=args.out,
+                roster=args.roster,
+                jobs=args.jobs,
+                timeout=args.timeout,
+                memory=args.memory,
+                module=args.module,
+                data=args.data,
+                lang=args.lang,
+                solutions=args.solutions,
+                quiet=args.quiet,
+            )
         if args.command == "progress":
             from coursekit.engine.progress import progress_command
 
@@ -133,7 +208,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"coursekit: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("coursekit: interrupted; nothing was written", file=sys.stderr)
+        resumable = {
+            "grade": "graded submissions are kept",
+            "handout": "the trainees handed out so far are complete",
+        }
+        if args.command in resumable:
+            print(f"coursekit: interrupted; {resumable[args.command]}: run the same command "
+                  "again to go on", file=sys.stderr)  # fmt: skip
+        else:
+            print("coursekit: interrupted; nothing was written", file=sys.stderr)
         return 130
     except OSError as exc:  # disk full, permissions: say what, keep what was there
         print(f"coursekit: error: {exc}", file=sys.stderr)

@@ -12,12 +12,14 @@ a test), so stored outputs reproduce.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbformat import NotebookNode
@@ -111,17 +113,25 @@ def clean_executed(nb: NotebookNode, name: str) -> NotebookNode:
     return nb
 
 
+#: Exception names a kernel reports when an allocation failed (numpy's is a subclass).
+MEMORY_ERRORS = frozenset({"MemoryError", "_ArrayMemoryError"})
+
+
 @dataclass
 class ExecutionResult:
     """What running a notebook did.
 
     Attributes:
         notebook: the notebook with the outputs it produced (up to the failing cell).
-        status: "ok", "raised" (a cell raised), "timeout" (a cell ran out of time) or
-            "dead_kernel" (the kernel died: a crash, a memory limit).
+        status: "ok", "raised" (a cell raised), "timeout" (a cell, or the notebook, ran out
+            of time), "memory" (the kernel went over its memory limit, or a cell raised
+            ``MemoryError``) or "dead_kernel" (the kernel died or did not start).
         cell: where it stopped, or None when every cell ran.
         detail: the exception ("KeyError: 'x'") or what happened, one line.
         seconds: wall-clock time of the whole run.
+        cell_errors: with ``allow_errors``, the cells that raised and went on: (where,
+            "NameError: name 'x' is not defined").
+        output_dropped: bytes of output left out beyond ``max_output_bytes``.
     """
 
     notebook: NotebookNode
@@ -129,6 +139,8 @@ class ExecutionResult:
     cell: CellRef | None = None
     detail: str = ""
     seconds: float = 0.0
+    cell_errors: list[tuple[CellRef, str]] = field(default_factory=list)
+    output_dropped: int = 0
 
     @property
     def ok(self) -> bool:
@@ -159,6 +171,10 @@ def run_notebook(
     *,
     timeout: float = CELL_TIMEOUT,
     env: Mapping[str, str] | None = None,
+    allow_errors: bool = False,
+    notebook_timeout: float | None = None,
+    memory_limit: int | None = None,
+    max_output_bytes: int | None = None,
 ) -> ExecutionResult:
     """Run all cells of ``nb`` in a fresh kernel of this environment, in ``cwd``. Never
     raises for what the notebook does; the result says what happened.
@@ -170,42 +186,222 @@ def run_notebook(
         timeout: seconds per cell.
         env: more environment variables for the kernel (on top of :data:`NOTEBOOK_ENV`
             and a throwaway progress file).
+        allow_errors: go on after a cell raises (listed in ``cell_errors``), as a grader
+            does to see every exercise; a ``MemoryError`` still stops the run.
+        notebook_timeout: seconds for the whole notebook (counted from the kernel's start).
+        memory_limit: bytes of memory the kernel may hold (its resident size, plus what
+            its child processes hold of their own); above it the kernel is stopped.
+        max_output_bytes: outputs beyond this many bytes are left out (a note says so), so
+            that a notebook printing without end cannot fill the memory of the caller.
     """
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     timeout = validate_timeout(timeout)
+    if notebook_timeout is not None:
+        notebook_timeout = validate_timeout(notebook_timeout)
     current: dict[str, int] = {}
+    cell_errors: list[tuple[CellRef, str]] = []
+
+    def where(index: int) -> CellRef:
+        cell = nb.cells[index] if 0 <= index < len(nb.cells) else {}
+        return CellRef(name, index, cell.get("id"))
 
     def on_cell_start(cell, cell_index):
         current["index"] = cell_index
 
-    client = NotebookClient(
+    def on_cell_error(cell, cell_index, execute_reply):
+        content = execute_reply.get("content", {})
+        ename, evalue = content.get("ename", ""), content.get("evalue", "")
+        if ename in MEMORY_ERRORS:
+            raise _MemoryStop(f"cell raised {ename}")
+        detail = _shorten(f"{ename}: {evalue}" if evalue else ename, 160)
+        if allow_errors:
+            cell_errors.append((where(cell_index), detail))
+
+    client = _limited_client_class()(
         nb,
         kernel_name="python3",
         kernel_manager_class=_current_env_kernel_manager(),
         timeout=timeout,
         record_timing=False,
+        allow_errors=allow_errors,
         resources={"metadata": {"path": str(cwd)}},
         on_cell_start=on_cell_start,
+        on_cell_error=on_cell_error,
+        shutdown_kernel="immediate",  # a kernel stuck in a loop never answers a request
     )
+    client.configure_limits(timeout, notebook_timeout, memory_limit, max_output_bytes)
     started = time.monotonic()
+
+    def result(status: str, detail: str = "", stopped: bool = True) -> ExecutionResult:
+        ref = where(current.get("index", 0)) if stopped else None
+        out = nb if stopped else clean_executed(nb, name)
+        return ExecutionResult(
+            out, status, ref, detail, time.monotonic() - started, cell_errors,
+            client.output_dropped,
+        )  # fmt: skip
+
     with tempfile.TemporaryDirectory(prefix="coursekit-execute-") as scratch:
         try:
             client.execute(env=notebook_environment(Path(scratch) / "progress.json", env))
-        except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-            index = current.get("index", 0)
-            cell = nb.cells[index] if index < len(nb.cells) else {}
-            ref = CellRef(name, index, cell.get("id"))
-            if isinstance(exc, CellExecutionError):
-                detail = f"{exc.ename}: {exc.evalue}" if exc.ename else str(exc)
-                status, detail = "raised", f"cell raised {_shorten(detail, 160)}"
-            elif isinstance(exc, CellTimeoutError):
-                status, detail = "timeout", f"cell did not finish within {timeout:g} s"
-            else:
-                status, detail = "dead_kernel", "the kernel died while running this cell"
-            return ExecutionResult(nb, status, ref, detail, time.monotonic() - started)
-    return ExecutionResult(clean_executed(nb, name), "ok", seconds=time.monotonic() - started)
+        except _MemoryStop as exc:
+            return result("memory", str(exc))
+        except CellExecutionError as exc:
+            if exc.ename in MEMORY_ERRORS:
+                return result("memory", f"cell raised {exc.ename}")
+            detail = f"{exc.ename}: {exc.evalue}" if exc.ename else str(exc)
+            return result("raised", f"cell raised {_shorten(detail, 160)}")
+        except CellTimeoutError:
+            if client.notebook_deadline_passed():
+                return result(
+                    "timeout", f"the notebook did not finish within {notebook_timeout:g} s"
+                )
+            return result("timeout", f"cell did not finish within {timeout:g} s")
+        except DeadKernelError:
+            if client.memory_exceeded:
+                mb = memory_limit / 2**20
+                return result("memory", f"the kernel used more than {mb:,.0f} MB of memory")
+            return result("dead_kernel", "the kernel died while running this cell")
+        except (RuntimeError, TimeoutError, OSError) as exc:  # the kernel did not start
+            if client.memory_exceeded:
+                mb = memory_limit / 2**20
+                return result("memory", f"the kernel used more than {mb:,.0f} MB of memory")
+            detail = f"the kernel did not start or stopped answering: {_shorten(str(exc), 120)}"
+            return result("dead_kernel", detail)
+        finally:
+            client.stop_watching()
+    return result("ok", stopped=False)
+
+
+class _MemoryStop(Exception):
+    """A cell ran out of memory: the run stops there (raised from a client hook)."""
+
+
+_CLIENT_CLASS = None
+
+
+def _limited_client_class():
+    """``NotebookClient`` with a time limit for the whole notebook, a memory watch on the
+    kernel and a cap on the outputs kept (built on first use: nbclient loads lazily)."""
+    global _CLIENT_CLASS
+    if _CLIENT_CLASS is not None:
+        return _CLIENT_CLASS
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_output
+
+    class LimitedClient(NotebookClient):
+        def configure_limits(self, cell_timeout, notebook_timeout, memory_limit, max_output):
+            self.cell_timeout = cell_timeout
+            self.notebook_timeout = notebook_timeout
+            self.memory_limit = memory_limit
+            self.max_output = max_output
+            self.output_kept = 0
+            self.output_dropped = 0
+            self.deadline = None
+            self.watcher = None
+            self.on_notebook_start = self._start_limits
+            if notebook_timeout is not None:
+                self.timeout_func = self._time_left
+
+        def _start_limits(self, notebook=None):
+            if self.notebook_timeout is not None:
+                self.deadline = time.monotonic() + self.notebook_timeout
+            pid = _kernel_pid(self.km)
+            if self.memory_limit is not None and pid is not None:
+                self.watcher = _MemoryWatch(pid, self.memory_limit)
+                self.watcher.start()
+
+        def _time_left(self, cell):
+            if self.deadline is None:
+                return self.cell_timeout
+            return max(0.5, min(self.cell_timeout, self.deadline - time.monotonic()))
+
+        def notebook_deadline_passed(self) -> bool:
+            return self.deadline is not None and time.monotonic() >= self.deadline - 0.5
+
+        def stop_watching(self) -> None:
+            if self.watcher is not None:
+                self.watcher.stop()
+
+        @property
+        def memory_exceeded(self) -> bool:
+            return self.watcher is not None and self.watcher.exceeded
+
+        def output(self, outs, msg, display_id, cell_index):
+            if self.max_output is None:
+                return super().output(outs, msg, display_id, cell_index)
+            size = _message_size(msg.get("content", {}))
+            if self.output_kept + size <= self.max_output:
+                self.output_kept += size
+                return super().output(outs, msg, display_id, cell_index)
+            if self.output_dropped == 0:
+                limit = f"{self.max_output / 2**20:g} MB"
+                text = f"[output beyond {limit} left out]\n"
+                outs.append(new_output("stream", name="stderr", text=text))
+            self.output_dropped += size
+            return None
+
+    _CLIENT_CLASS = LimitedClient
+    return LimitedClient
+
+
+def _message_size(content: Mapping) -> int:
+    """Bytes an output message adds to a notebook (its text and data)."""
+    size = len(content.get("text", "") or "")
+    for value in (content.get("data") or {}).values():
+        size += len(value) if isinstance(value, str) else len(str(value))
+    for line in content.get("traceback") or ():
+        size += len(line)
+    return size
+
+
+def _kernel_pid(km) -> int | None:
+    provisioner = getattr(km, "provisioner", None)
+    process = getattr(provisioner, "process", None)
+    pid = getattr(process, "pid", None)
+    return pid if isinstance(pid, int) else None
+
+
+class _MemoryWatch(threading.Thread):
+    """Stops a kernel whose memory goes over a limit: its resident size plus what each of
+    its child processes holds of its own (a fork shares the kernel's pages)."""
+
+    INTERVAL = 0.1
+
+    def __init__(self, pid: int, limit: int) -> None:
+        super().__init__(name=f"memory-watch-{pid}", daemon=True)
+        self.pid = pid
+        self.limit = limit
+        self.exceeded = False
+        self._stop_event = threading.Event()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=5)
+
+    def run(self) -> None:
+        import psutil
+
+        try:
+            kernel = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self._stop_event.wait(self.INTERVAL):
+            try:
+                used = kernel.memory_info().rss
+                children = kernel.children(recursive=True)
+                for child in children:
+                    with contextlib.suppress(psutil.Error):
+                        info = child.memory_info()
+                        used += max(0, info.rss - getattr(info, "shared", 0))
+            except psutil.Error:
+                return  # the kernel is gone
+            if used > self.limit:
+                self.exceeded = True
+                for process in (*children, kernel):
+                    with contextlib.suppress(psutil.Error):
+                        process.kill()
+                return
 
 
 def execute_notebook(
