@@ -129,7 +129,7 @@ browser-test: $(TEST_STAMP)
 	@# A Chinese font, so that the screenshot shows the Chinese text (best effort, as root).
 	@fc-list :lang=zh 2>/dev/null | grep -q . || [ "$$(id -u)" != 0 ] || \
 	  apt-get install -y -qq fonts-wqy-zenhei >/dev/null 2>&1 || true
-	@COURSEKIT_BROWSER=$(CHROMIUM) $(call pytest_or_fail,tests/browser -p no:randomly -n 0)
+	@COURSEKIT_BROWSER=$(CHROMIUM) $(call pytest_or_fail,tests/browser tests/grade/test_report_browser.py -p no:randomly -n 0)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_synth.py

@@ -166,9 +166,12 @@ def test_module_ranges():
 
 def test_a_module_without_a_student_notebook_is_refused(tmp_path):
     roster = write_roster(tmp_path / "r.csv", [("t01", "A")])
+    only_welcome = tmp_path / "nb"
+    only_welcome.mkdir()
+    (only_welcome / "00_welcome.ipynb").write_bytes((NOTEBOOKS / "00_welcome.ipynb").read_bytes())
     with pytest.raises(UsageError, match="no student notebook for module 07"):
         handout_command(roster=str(roster), out=str(tmp_path / "o"), customers=CUSTOMERS,
-                        modules="07", notebooks=str(NOTEBOOKS), quiet=True)  # fmt: skip
+                        modules="07", notebooks=str(only_welcome), quiet=True)  # fmt: skip
     assert not (tmp_path / "o").exists()
 
 
@@ -185,3 +188,27 @@ def test_a_half_written_trainee_folder_is_completed_with_the_same_world(handed_o
     assert zipfile.ZipFile(out / "t03.zip").testzip() is None
     # Trainees handed out before and not on this roster stay on the instructor's roster.
     assert {t.id for t in read_roster(out / "instructor" / "roster.csv")} == {"t01", "t02", "t03"}
+
+
+def test_truth_hands_out_the_hidden_tables_and_changing_it_is_refused(tmp_path, capsys):
+    """--truth: the simulator and the reveals of 04-08 can run in the trainee's world; a
+    folder handed out without it is not silently switched."""
+    roster = write_roster(tmp_path / "r.csv", [("t01", "A")])
+    handout_command(roster=str(roster), out=str(tmp_path / "with"), customers=CUSTOMERS,
+                    modules="00", notebooks=str(NOTEBOOKS), quiet=True, truth=True)  # fmt: skip
+    world = tmp_path / "with" / "t01" / "datasets"
+    assert (world / "truth" / "truth.csv").is_file()
+    course.setup(data=world, quiet=True)
+    assert len(course.load("truth")) == int(CUSTOMERS)
+    with pytest.raises(UsageError, match="truth=True"):
+        handout_command(roster=str(roster), out=str(tmp_path / "with"), customers=CUSTOMERS,
+                        modules="00", notebooks=str(NOTEBOOKS), quiet=True)  # fmt: skip
+
+
+def test_modules_that_need_the_hidden_tables_are_named_when_they_are_left_out(tmp_path, capsys):
+    roster = write_roster(tmp_path / "r.csv", [("t01", "A")])
+    handout_command(roster=str(roster), out=str(tmp_path / "h"), customers=CUSTOMERS,
+                    modules="00,06", notebooks=str(NOTEBOOKS))  # fmt: skip
+    err = capsys.readouterr().err
+    assert "without --truth" in err and "06_strategy" in err and "00_welcome" not in err
+    assert not (tmp_path / "h" / "t01" / "datasets" / "truth").exists()

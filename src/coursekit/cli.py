@@ -86,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     hand.add_argument("--seed", default="2026", help="course seed (default 2026)")
     hand.add_argument("--notebooks", default="notebooks", help="student notebooks folder")
     hand.add_argument("--quiet", action="store_true", help="no progress output")
+    hand.add_argument("--truth", action="store_true",
+                      help="hand out the hidden tables too: the campaign simulator (06-08) and "
+                      "the reveals of 04-08 need them")  # fmt: skip
 
     grade = sub.add_parser(
         "grade",
@@ -179,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
                 seed=args.seed,
                 notebooks=args.notebooks,
                 quiet=args.quiet,
+                truth=args.truth,
             )
         if args.command == "grade":
             from coursekit.grade.batch import grade_command

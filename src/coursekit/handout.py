@@ -6,7 +6,8 @@
       t01/                      one folder per trainee, and t01.zip holding it
         README.txt
         notebooks/00_welcome.ipynb ...   the student notebooks, marked with the trainee
-        datasets/               the trainee's world without the hidden tables (truth/)
+        datasets/               the trainee's world without the hidden tables (truth/),
+                                or with them when --truth is given
       instructor/
         roster.csv              id, name, seed, customers, world of every trainee
         handout.json            the course seed, the world size and the modules
@@ -98,6 +99,7 @@ def handout_command(
     seed: str = "2026",
     notebooks: str = "notebooks",
     quiet: bool = False,
+    truth: bool = False,
 ) -> int:
     """What ``coursekit handout`` does; bad input is a ``UsageError`` before anything is
     written."""
@@ -114,7 +116,17 @@ def handout_command(
         validate_parameters(n_customers, course_seed, "2024-01-01", "2025-12-31", "zh_CN")
     except GeneratorInputError as exc:
         raise UsageError(str(exc)) from None
-    handout(trainees, Path(out), n_customers, course_seed, chosen, quiet=quiet)
+    needs_truth = [p.stem for p in chosen if p.stem[:2].isdigit() and int(p.stem[:2]) >= 4]
+    if needs_truth and not truth and not quiet:
+        # The reveals and the campaign simulator read truth/: without it those cells stop
+        # with a clear error in the trainee's notebook. Say so before an hour of writing.
+        print(
+            f"note: without --truth, the reveals against the hidden truth and the campaign "
+            f"simulator do not run in {', '.join(needs_truth)}; add --truth to hand out the "
+            "hidden tables too (trainees can then read them)",
+            file=sys.stderr,
+        )
+    handout(trainees, Path(out), n_customers, course_seed, chosen, quiet=quiet, truth=truth)
     return 0
 
 
@@ -126,14 +138,20 @@ def handout(
     notebooks: Sequence[Path],
     *,
     quiet: bool = False,
+    truth: bool = False,
 ) -> list[Trainee]:
     """Write every trainee's folder, zip and world, and the instructor's folder.
+
+    ``truth=True`` hands out the hidden tables too (the campaign simulator and the reveals
+    of modules 04-08 need them).
 
     Returns:
         The trainees with their seed, size and world folder filled in.
     """
     out = Path(out)
     settings = {"course_seed": course_seed, "customers": n_customers}
+    if truth:  # recorded only when given, so earlier handouts (no key) stay valid reruns
+        settings["truth"] = True
     _check_out(out, settings)
     modules = [path.stem for path in notebooks]
     done: list[Trainee] = []
@@ -144,8 +162,9 @@ def handout(
         kept = _world_ready(world_dir, seed, n_customers) and _world_ready(
             folder / "datasets", seed, n_customers
         )
+        kept = kept and (folder / "datasets" / "truth").is_dir() == truth
         if not kept:
-            _write_worlds(world_dir, folder / "datasets", seed, n_customers)
+            _write_worlds(world_dir, folder / "datasets", seed, n_customers, truth)
         from coursekit.grade.roster import world_identity, world_parameters
 
         params = world_parameters(world_dir)
@@ -198,7 +217,8 @@ def _check_out(out: Path, settings: dict) -> None:
             before = json.loads(recorded.read_text("utf-8"))
         except (OSError, ValueError):
             raise UsageError(f"{recorded} is damaged; hand out into a new folder") from None
-        changed = [k for k, v in settings.items() if before.get(k) != v]
+        changed = [k for k in (*settings, "truth") if before.get(k) != settings.get(k)]
+        changed = list(dict.fromkeys(changed))
         if changed:
             was = ", ".join(f"{k}={before.get(k)}" for k in changed)
             raise UsageError(
@@ -220,14 +240,16 @@ def _world_ready(path: Path, seed: int, n_customers: int) -> bool:
     return params.get("seed") == seed and params.get("n_customers") == n_customers
 
 
-def _write_worlds(full: Path, handed_out: Path, seed: int, n_customers: int) -> None:
+def _write_worlds(
+    full: Path, handed_out: Path, seed: int, n_customers: int, truth: bool = False
+) -> None:
     from coursekit.synth import generate_world
 
     world = generate_world(n_customers=n_customers, seed=seed)
     full.parent.mkdir(parents=True, exist_ok=True)
     handed_out.parent.mkdir(parents=True, exist_ok=True)
     world.save(full, force=True, truth=True)
-    world.save(handed_out, force=True, truth=False)
+    world.save(handed_out, force=True, truth=truth)
 
 
 def _write_notebook(source: Path, target: Path, trainee: Trainee, world: dict) -> None:
