@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coursekit import course, simulate
+from coursekit import course, simulate, state
 from coursekit.engine.i18n import CATALOG
 from coursekit.errors import CourseDataError, CourseNotSetUp
 from coursekit.synth.io import read_table
@@ -288,6 +288,46 @@ def test_before_setup():
     plan = pd.DataFrame({"customer_id": [100001], "offer": ["coupon_8"], "channel": ["sms"]})
     with pytest.raises(CourseNotSetUp):
         simulate.campaign(plan)
+
+
+# ---------------------------------------------------------------------------- progress
+
+
+def test_a_slow_first_preparation_shows_a_bar_in_the_course_language(world, monkeypatch):
+    """The first call for a world prepares its members; when that takes longer than the
+    engine's delay a bar says so (once: the next calls reuse the preparation)."""
+    import time
+
+    from coursekit.engine import slow
+
+    bars = []
+
+    class Bar:
+        def __init__(self, total, description):
+            bars.append({"description": description, "closed": False})
+
+        def refresh(self):
+            pass
+
+        def close(self):
+            bars[-1]["closed"] = True
+
+    prepare = simulate._prepare
+
+    def slow_prepare():
+        time.sleep(slow.DELAY + 0.5)
+        return prepare()
+
+    monkeypatch.setattr(slow, "progress_bar", Bar)
+    monkeypatch.setattr(simulate, "_prepare", slow_prepare)
+    course.setup(data=DATASETS, quiet=True, lang="zh")
+    state.forget_worlds()  # earlier tests may have prepared this world in this process
+    plan = everyone(world).head(20)
+    cost = simulate.plan_cost(plan)
+    assert bars == [{"description": "正在准备营销活动模拟器（每份数据只需一次）", "closed": True}]
+    assert simulate.plan_cost(plan) == cost
+    simulate.campaign(plan)
+    assert len(bars) == 1
 
 
 # ---------------------------------------------------------------------------- determinism

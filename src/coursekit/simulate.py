@@ -273,7 +273,25 @@ class _Members:
 
 def _members() -> _Members:
     """The members' state, computed once per world from the data in use."""
-    return state.world_cached(("simulate", "members"), _prepare)
+    return state.world_cached(("simulate", "members"), _prepare_in_view)
+
+
+def _prepare_in_view() -> _Members:
+    """:func:`_prepare`, under a progress bar if it takes noticeably long (a check that
+    calls the simulator first in a kernel would otherwise show nothing for seconds).
+
+    The statistics libraries the simulation needs are imported here, under the same bar:
+    in a fresh process importing ``scipy.stats`` takes longer than the preparation itself
+    (a notebook that imported seaborn has it already). ``TQDM_DISABLE=1`` turns the bar
+    off, so stored notebook outputs never show it.
+    """
+    from coursekit.engine import slow
+
+    with slow.slow_step(t("simulate.preparing")):
+        import scipy.stats  # noqa: F401  (used by _play)
+        import statsmodels.stats.weightstats  # noqa: F401  (used by _difference)
+
+        return _prepare()
 
 
 def _load(name: str) -> pd.DataFrame:
