@@ -17,7 +17,8 @@ what a marketing team would see afterwards::
 ``segment`` (the trainee's own label, used to report results). A plan is refused as a
 whole, with one clear message and no partial result, when it is not such a table, names a
 member who is not in the data, an unknown offer or channel, a member twice, or costs more
-than the budget.
+than the budget. Refusals speak the course language (the ``simulate.*`` messages of
+:data:`coursekit.engine.i18n.CATALOG`).
 
 **What a member does** (the world's model, docs/world.md section 7). Each member starts
 from their state at the end of the data, read from the hidden truth: members who are gone
