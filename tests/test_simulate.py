@@ -4,13 +4,16 @@ good plan, which beats random targeting)."""
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from coursekit import course, simulate
+from coursekit import course, simulate, state
+from coursekit.engine.i18n import CATALOG
 from coursekit.errors import CourseDataError, CourseNotSetUp
 from coursekit.synth.io import read_table
 from coursekit.synth.params import CAMPAIGN_TYPES
@@ -149,10 +152,182 @@ def test_a_world_without_its_truth_gets_a_clear_message():
         simulate.campaign(plan)
 
 
+# Every refusal a trainee can meet, by the catalogue key of its message: what to set up,
+# what to call and the error it raises. The English wording is checked above; here each
+# refusal must also come in Chinese.
+def _setup_default(lang):
+    course.setup(data=DATASETS, quiet=True, lang=lang)
+
+
+def _setup_without_truth(lang):
+    observed = {n: read_table(DATASETS, n) for n in TABLES if n not in TRUTH_TABLES}
+    course.setup(data=observed, quiet=True, lang=lang)
+
+
+def _setup_truth_short_of_a_member(lang):
+    tables = {n: read_table(DATASETS, n) for n in TABLES}
+    tables["truth"] = tables["truth"].iloc[1:]
+    course.setup(data=tables, quiet=True, lang=lang)
+
+
+def _every_refusal():
+    """(catalogue key, setup, call) for each refusal of the simulator."""
+    world = {"customers": read_table(DATASETS, "customers")}
+    plan = everyone(world).head(50)
+    first = int(plan["customer_id"].iloc[0])
+    vip = everyone(world, "vip_event", "wecom").head(20)
+    default = _setup_default
+    return [
+        ("simulate.not_a_frame", default, lambda: simulate.campaign([first])),
+        (
+            "simulate.column_levels",
+            default,
+            lambda: simulate.campaign(pd.concat({"plan": plan}, axis=1)),
+        ),
+        (
+            "simulate.missing_columns",
+            default,
+            lambda: simulate.campaign(plan.drop(columns="channel")),
+        ),
+        (
+            "simulate.duplicate_columns",
+            default,
+            lambda: simulate.campaign(pd.concat([plan, plan[["offer"]]], axis=1)),
+        ),
+        ("simulate.empty", default, lambda: simulate.campaign(plan.iloc[:0])),
+        ("simulate.missing_values", default, lambda: simulate.campaign(plan.assign(offer=None))),
+        (
+            "simulate.text_ids",
+            default,
+            lambda: simulate.campaign(plan.assign(customer_id=plan["customer_id"].astype(str))),
+        ),
+        ("simulate.bad_ids", default, lambda: simulate.campaign(plan.assign(customer_id="x"))),
+        (
+            "simulate.member_twice",
+            default,
+            lambda: simulate.campaign(pd.concat([plan, plan.head(1)])),
+        ),
+        (
+            "simulate.unknown_members",
+            default,
+            lambda: simulate.campaign(plan.assign(customer_id=plan["customer_id"] + 10**7)),
+        ),
+        (
+            "simulate.unknown_offers",
+            default,
+            lambda: simulate.campaign(plan.assign(offer="free_lunch")),
+        ),
+        (
+            "simulate.unknown_channels",
+            default,
+            lambda: simulate.campaign(plan.assign(channel="fax")),
+        ),
+        ("simulate.budget_not_a_number", default, lambda: simulate.campaign(plan, budget="1000")),
+        ("simulate.budget_out_of_range", default, lambda: simulate.campaign(plan, budget=-1)),
+        ("simulate.bad_seed", default, lambda: simulate.campaign(plan, seed=1.5)),
+        ("simulate.bad_holdout", default, lambda: simulate.campaign(plan, holdout=0.9)),
+        ("simulate.over_budget", default, lambda: simulate.campaign(vip, budget=10)),
+        ("simulate.no_truth", _setup_without_truth, lambda: simulate.campaign(plan.head(1))),
+        (
+            "simulate.truth_incomplete",
+            _setup_truth_short_of_a_member,
+            lambda: simulate.campaign(plan.head(1)),
+        ),
+    ]
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _opening(template: str) -> str:
+    """The fixed text of a catalogue message before its first placeholder."""
+    return template.split("{", 1)[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_refusal_speaks_the_course_language(lang):
+    for key, setup, call in _every_refusal():
+        setup(lang)
+        with pytest.raises((simulate.PlanError, CourseDataError)) as info:
+            call()
+        message = str(info.value)
+        assert "\n" not in message, key
+        assert message.startswith(_opening(CATALOG[key][lang])), (key, message)
+        assert bool(_CJK.search(message)) == (lang == "zh"), (key, message)
+
+
+def test_plan_cost_refuses_in_the_language_of_coursekit_lang(world, monkeypatch):
+    monkeypatch.setenv("COURSEKIT_LANG", "zh")
+    course.setup(data=DATASETS, quiet=True)
+    plan = everyone(world).head(5).assign(channel="fax")
+    with pytest.raises(simulate.PlanError, match=r"方案中有未知的渠道代码 \['fax'\]"):
+        simulate.plan_cost(plan)
+
+
+def test_every_refusal_message_is_in_the_catalogue_and_tested():
+    """No refusal is written in English only: each raise in the simulator takes its message
+    from the catalogue, and every message of the catalogue has a case above."""
+    source = Path(simulate.__file__).read_text(encoding="utf-8")
+    raises = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Raise) and n.exc]
+    assert raises
+    for node in raises:
+        call = node.exc
+        assert isinstance(call, ast.Call) and call.args, ast.unparse(node)
+        message = call.args[0]
+        assert (
+            isinstance(message, ast.Call)
+            and isinstance(message.func, ast.Name)
+            and message.func.id == "t"
+        ), f"line {node.lineno}: {ast.unparse(node)} does not use the message catalogue"
+    tested = {key for key, _, _ in _every_refusal()}
+    refusals = {k for k in CATALOG if k.startswith("simulate.") and k != "simulate.preparing"}
+    assert tested == refusals
+
+
 def test_before_setup():
     plan = pd.DataFrame({"customer_id": [100001], "offer": ["coupon_8"], "channel": ["sms"]})
     with pytest.raises(CourseNotSetUp):
         simulate.campaign(plan)
+
+
+# ---------------------------------------------------------------------------- progress
+
+
+def test_a_slow_first_preparation_shows_a_bar_in_the_course_language(world, monkeypatch):
+    """The first call for a world prepares its members; when that takes longer than the
+    engine's delay a bar says so (once: the next calls reuse the preparation)."""
+    import time
+
+    from coursekit.engine import slow
+
+    bars = []
+
+    class Bar:
+        def __init__(self, total, description):
+            bars.append({"description": description, "closed": False})
+
+        def refresh(self):
+            pass
+
+        def close(self):
+            bars[-1]["closed"] = True
+
+    prepare = simulate._prepare
+
+    def slow_prepare():
+        time.sleep(slow.DELAY + 0.5)
+        return prepare()
+
+    monkeypatch.setattr(slow, "progress_bar", Bar)
+    monkeypatch.setattr(simulate, "_prepare", slow_prepare)
+    course.setup(data=DATASETS, quiet=True, lang="zh")
+    state.forget_worlds()  # earlier tests may have prepared this world in this process
+    plan = everyone(world).head(20)
+    cost = simulate.plan_cost(plan)
+    assert bars == [{"description": "正在准备营销活动模拟器（每份数据只需一次）", "closed": True}]
+    assert simulate.plan_cost(plan) == cost
+    simulate.campaign(plan)
+    assert len(bars) == 1
 
 
 # ---------------------------------------------------------------------------- determinism

@@ -17,7 +17,8 @@ what a marketing team would see afterwards::
 ``segment`` (the trainee's own label, used to report results). A plan is refused as a
 whole, with one clear message and no partial result, when it is not such a table, names a
 member who is not in the data, an unknown offer or channel, a member twice, or costs more
-than the budget.
+than the budget. Refusals speak the course language (the ``simulate.*`` messages of
+:data:`coursekit.engine.i18n.CATALOG`).
 
 **What a member does** (the world's model, docs/world.md section 7). Each member starts
 from their state at the end of the data, read from the hidden truth: members who are gone
@@ -94,6 +95,7 @@ import numpy as np
 import pandas as pd
 
 from coursekit import state
+from coursekit.engine.i18n import t
 from coursekit.errors import CourseDataError
 
 __all__ = [
@@ -180,7 +182,8 @@ _MEASURES = (
 
 
 class PlanError(ValueError):
-    """A plan the simulator refuses (nothing was simulated); the message says why."""
+    """A plan the simulator refuses (nothing was simulated); the message says why, in the
+    course language (``course.setup(lang=...)``, the catalogue keys ``simulate.*``)."""
 
 
 def offers(lang: str | None = None) -> pd.DataFrame:
@@ -271,7 +274,25 @@ class _Members:
 
 def _members() -> _Members:
     """The members' state, computed once per world from the data in use."""
-    return state.world_cached(("simulate", "members"), _prepare)
+    return state.world_cached(("simulate", "members"), _prepare_in_view)
+
+
+def _prepare_in_view() -> _Members:
+    """:func:`_prepare`, under a progress bar if it takes noticeably long (a check that
+    calls the simulator first in a kernel would otherwise show nothing for seconds).
+
+    The statistics libraries the simulation needs are imported here, under the same bar:
+    in a fresh process importing ``scipy.stats`` takes longer than the preparation itself
+    (a notebook that imported seaborn has it already). ``TQDM_DISABLE=1`` turns the bar
+    off, so stored notebook outputs never show it.
+    """
+    from coursekit.engine import slow
+
+    with slow.slow_step(t("simulate.preparing")):
+        import scipy.stats  # noqa: F401  (used by _play)
+        import statsmodels.stats.weightstats  # noqa: F401  (used by _difference)
+
+        return _prepare()
 
 
 def _load(name: str) -> pd.DataFrame:
@@ -281,11 +302,7 @@ def _load(name: str) -> pd.DataFrame:
         from coursekit.synth.schema import TRUTH_TABLES
 
         if name in TRUTH_TABLES:
-            raise CourseDataError(
-                "the campaign simulator needs the world's hidden tables (truth/), and this "
-                "world has none (handed out without them); ask your instructor to run the "
-                "simulation, or use a world generated with its truth"
-            ) from exc
+            raise CourseDataError(t("simulate.no_truth")) from exc
         raise
 
 
@@ -304,7 +321,7 @@ def _prepare() -> _Members:
     start = snapshot_date(orders)
     truth = truth.set_index("customer_id").reindex(ids)
     if truth["persona"].isna().any():
-        raise CourseDataError("the hidden truth does not cover every member of customers")
+        raise CourseDataError(t("simulate.truth_incomplete"))
 
     # Who is still there, and at what rate they order.
     persona = params.personas.index.get_indexer(truth["persona"])
@@ -438,39 +455,28 @@ def _as_plan(plan: Any, m: _Members) -> pd.DataFrame:
     ):
         plan = plan.reset_index()
     if not isinstance(plan, pd.DataFrame):
-        raise PlanError(
-            "plan must be a DataFrame with one row per member and the columns customer_id, "
-            f"offer and channel; got {type(plan).__name__}"
-        )
+        raise PlanError(t("simulate.not_a_frame", given=type(plan).__name__))
     if isinstance(plan.columns, pd.MultiIndex):
-        raise PlanError(
-            "plan has several levels of column names; give it one level: customer_id, offer "
-            "and channel (and may have segment)"
-        )
+        raise PlanError(t("simulate.column_levels"))
     missing = [c for c in _PLAN_COLUMNS if c not in plan.columns]
     if missing:
-        raise PlanError(
-            f"plan is missing column(s) {missing}; it needs customer_id, offer and channel "
-            "(and may have segment)"
-        )
+        raise PlanError(t("simulate.missing_columns", columns=missing))
     if plan.columns.duplicated().any():
-        raise PlanError("plan has duplicate column names")
+        raise PlanError(t("simulate.duplicate_columns"))
     if len(plan) == 0:
-        raise PlanError("plan is empty: nobody to contact")
+        raise PlanError(t("simulate.empty"))
     columns = [*_PLAN_COLUMNS, *(["segment"] if "segment" in plan.columns else [])]
     for column in columns:
         count = int(plan[column].isna().sum())
         if count:
-            raise PlanError(f"plan column {column!r} has {count} missing value(s)")
+            raise PlanError(t("simulate.missing_values", column=repr(column), count=count))
     ids = plan["customer_id"]
     if (
         pd.api.types.is_string_dtype(ids)
         and ids.map(type).eq(str).all()
         and pd.to_numeric(ids, errors="coerce").notna().all()
     ):
-        raise PlanError(
-            "plan column 'customer_id' holds text; use the numbers of customers.customer_id"
-        )
+        raise PlanError(t("simulate.text_ids"))
     if pd.api.types.is_numeric_dtype(ids) and not pd.api.types.is_bool_dtype(ids):
         numbers = pd.to_numeric(ids)
     else:  # keep the values that are numbers, so that the message shows the others
@@ -479,27 +485,21 @@ def _as_plan(plan: Any, m: _Members) -> pd.DataFrame:
     whole &= numbers.abs() < 2**53  # beyond that, floats are no longer whole numbers
     if not whole.all():
         bad = list(ids[~whole.to_numpy()].head(3))
-        raise PlanError(
-            f"plan column 'customer_id' must hold the members' customer_id numbers, got {bad}"
-        )
+        raise PlanError(t("simulate.bad_ids", bad=bad))
     numbers = numbers.astype("int64")
     counts = numbers.value_counts()
     twice = counts[counts > 1]
     if len(twice):
         first = twice.index[0]
         raise PlanError(
-            f"{len(twice)} member(s) appear more than once in the plan (e.g. {first} "
-            f"{int(twice.iloc[0])} times): each member gets one offer"
+            t("simulate.member_twice", count=len(twice), example=first, times=int(twice.iloc[0]))
         )
     at = m.ids.get_indexer(numbers)
     if (at < 0).any():
         unknown = list(numbers[at < 0].head(3))
-        raise PlanError(
-            f"{int((at < 0).sum())} customer_id(s) in the plan are not members of the data in "
-            f"use, e.g. {unknown}"
-        )
-    offer_at = _codes(plan["offer"], _OFFERS["offer"], "offer", "simulate.offers()")
-    channel_at = _codes(plan["channel"], _CHANNELS["channel"], "channel", "simulate.channels()")
+        raise PlanError(t("simulate.unknown_members", count=int((at < 0).sum()), examples=unknown))
+    offer_at = _codes(plan["offer"], _OFFERS["offer"], "simulate.unknown_offers")
+    channel_at = _codes(plan["channel"], _CHANNELS["channel"], "simulate.unknown_channels")
     segment = (
         plan["segment"].astype(str).to_numpy()
         if "segment" in plan.columns
@@ -523,14 +523,14 @@ def _number_or_nan(value: Any) -> float:
     return float(value) if is_number and not isinstance(value, bool | np.bool_) else np.nan
 
 
-def _codes(values: pd.Series, known: pd.Series, what: str, where: str) -> np.ndarray:
+def _codes(values: pd.Series, known: pd.Series, refusal: str) -> np.ndarray:
+    """Positions of the plan's codes in ``known``; unknown codes are refused with the
+    catalogue message ``refusal``."""
     text = values.astype(str).str.strip()
     at = pd.Index(known).get_indexer(text)
     if (at < 0).any():
         unknown = sorted(set(text[at < 0]))[:3]
-        raise PlanError(
-            f"unknown {what}(s) {unknown} in the plan; the {what}s are {list(known)} (see {where})"
-        )
+        raise PlanError(t(refusal, unknown=unknown, known=list(known)))
     return at
 
 
@@ -538,9 +538,9 @@ def _check_budget(budget: Any) -> float | None:
     if budget is None:
         return None
     if isinstance(budget, bool) or not isinstance(budget, int | float | np.integer | np.floating):
-        raise PlanError(f"budget must be an amount in yuan (a number) or None, got {budget!r}")
+        raise PlanError(t("simulate.budget_not_a_number", budget=repr(budget)))
     if not (math.isfinite(budget) and budget >= 0):
-        raise PlanError(f"budget must be a finite amount >= 0, got {budget}")
+        raise PlanError(t("simulate.budget_out_of_range", budget=budget))
     return float(budget)
 
 
@@ -548,15 +548,15 @@ def _check_seed(seed: Any) -> int:
     if seed is None:
         return DEFAULT_SEED
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise PlanError(f"seed must be a whole number >= 0 (or None), got {seed!r}")
+        raise PlanError(t("simulate.bad_seed", seed=repr(seed)))
     return int(seed)
 
 
 def _check_holdout(holdout: Any) -> float:
     if isinstance(holdout, bool) or not isinstance(holdout, int | float | np.floating):
-        raise PlanError(f"holdout must be a share between 0.05 and 0.5, got {holdout!r}")
+        raise PlanError(t("simulate.bad_holdout", holdout=repr(holdout)))
     if not (0.05 <= holdout <= 0.5):
-        raise PlanError(f"holdout must be a share between 0.05 and 0.5, got {holdout}")
+        raise PlanError(t("simulate.bad_holdout", holdout=holdout))
     return float(holdout)
 
 
@@ -613,9 +613,12 @@ def campaign(
     total_cost = float(cost.sum())
     if budget is not None and total_cost > budget + 1e-9 * max(1.0, budget):
         raise PlanError(
-            f"the plan costs {total_cost:,.2f} yuan in contacts, over the budget of "
-            f"{budget:,.2f} by {total_cost - budget:,.2f}: contact fewer members or use "
-            "cheaper channels (simulate.plan_cost(plan) gives the cost)"
+            t(
+                "simulate.over_budget",
+                cost=f"{total_cost:,.2f}",
+                budget=f"{budget:,.2f}",
+                over=f"{total_cost - budget:,.2f}",
+            )
         )
     outcome = _play(m, checked, cost, seed, holdout)
     by_segment = _measure(outcome, "segment")

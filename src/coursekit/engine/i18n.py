@@ -584,4 +584,102 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Could not load exercise module {module} ({error}).",
         "zh": "无法加载练习模块 {module}（{error}）。",
     },
+    # ------------------------------------------------------------------ campaign simulator
+    # Refusals of coursekit.simulate (one line each; the English wording is matched by tests
+    # and shown in stored notebook outputs) and its progress bar.
+    "simulate.not_a_frame": {
+        "en": "plan must be a DataFrame with one row per member and the columns customer_id, "
+        "offer and channel; got {given}",
+        "zh": "方案必须是一个 DataFrame：每位会员一行，包含 customer_id、offer 和 channel 三列；"
+        "实际得到的是 {given}",
+    },
+    "simulate.column_levels": {
+        "en": "plan has several levels of column names; give it one level: customer_id, offer "
+        "and channel (and may have segment)",
+        "zh": "方案的列名有多层；请只用一层列名：customer_id、offer 和 channel（可再加 segment）",
+    },
+    "simulate.missing_columns": {
+        "en": "plan is missing column(s) {columns}; it needs customer_id, offer and channel "
+        "(and may have segment)",
+        "zh": "方案缺少列 {columns}；方案需要 customer_id、offer 和 channel 三列（可再加 segment）",
+    },
+    "simulate.duplicate_columns": {
+        "en": "plan has duplicate column names",
+        "zh": "方案中有重复的列名",
+    },
+    "simulate.empty": {
+        "en": "plan is empty: nobody to contact",
+        "zh": "方案是空的：没有要触达的会员",
+    },
+    "simulate.missing_values": {
+        "en": "plan column {column} has {count} missing value(s)",
+        "zh": "方案的 {column} 列有 {count} 个缺失值",
+    },
+    "simulate.text_ids": {
+        "en": "plan column 'customer_id' holds text; use the numbers of customers.customer_id",
+        "zh": "方案的 'customer_id' 列是文本；请使用 customers.customer_id 中的数字编号",
+    },
+    "simulate.bad_ids": {
+        "en": "plan column 'customer_id' must hold the members' customer_id numbers, got {bad}",
+        "zh": "方案的 'customer_id' 列必须是会员的 customer_id 编号，实际得到 {bad}",
+    },
+    "simulate.member_twice": {
+        "en": "{count} member(s) appear more than once in the plan (e.g. {example} {times} "
+        "times): each member gets one offer",
+        "zh": "有 {count} 位会员在方案中出现了不止一次（例如 {example} 出现了 {times} 次）："
+        "每位会员只能获得一个优惠",
+    },
+    "simulate.unknown_members": {
+        "en": "{count} customer_id(s) in the plan are not members of the data in use, e.g. "
+        "{examples}",
+        "zh": "方案中有 {count} 个 customer_id 不是当前所用数据中的会员，例如 {examples}",
+    },
+    "simulate.unknown_offers": {
+        "en": "unknown offer(s) {unknown} in the plan; the offers are {known} (see "
+        "simulate.offers())",
+        "zh": "方案中有未知的优惠代码 {unknown}；可用的优惠有 {known}（见 simulate.offers()）",
+    },
+    "simulate.unknown_channels": {
+        "en": "unknown channel(s) {unknown} in the plan; the channels are {known} (see "
+        "simulate.channels())",
+        "zh": "方案中有未知的渠道代码 {unknown}；可用的渠道有 {known}（见 simulate.channels()）",
+    },
+    "simulate.budget_not_a_number": {
+        "en": "budget must be an amount in yuan (a number) or None, got {budget}",
+        "zh": "预算 budget 必须是以元为单位的金额（一个数字）或 None，实际得到 {budget}",
+    },
+    "simulate.budget_out_of_range": {
+        "en": "budget must be a finite amount >= 0, got {budget}",
+        "zh": "预算 budget 必须是大于等于 0 的有限金额，实际得到 {budget}",
+    },
+    "simulate.bad_seed": {
+        "en": "seed must be a whole number >= 0 (or None), got {seed}",
+        "zh": "随机种子 seed 必须是大于等于 0 的整数（或 None），实际得到 {seed}",
+    },
+    "simulate.bad_holdout": {
+        "en": "holdout must be a share between 0.05 and 0.5, got {holdout}",
+        "zh": "对照组比例 holdout 必须介于 0.05 和 0.5 之间，实际得到 {holdout}",
+    },
+    "simulate.over_budget": {
+        "en": "the plan costs {cost} yuan in contacts, over the budget of {budget} by {over}: "
+        "contact fewer members or use cheaper channels (simulate.plan_cost(plan) gives the "
+        "cost)",
+        "zh": "方案的触达成本为 {cost} 元，比预算 {budget} 元多出 {over} 元："
+        "请减少触达的会员或改用更便宜的渠道（simulate.plan_cost(plan) 可算出成本）",
+    },
+    "simulate.no_truth": {
+        "en": "the campaign simulator needs the world's hidden tables (truth/), and this "
+        "world has none (handed out without them); ask your instructor to run the "
+        "simulation, or use a world generated with its truth",
+        "zh": "营销活动模拟器需要数据的隐藏表（truth/），而当前数据没有（分发时未附带）；"
+        "请讲师来运行模拟，或使用生成时保留了隐藏表的数据",
+    },
+    "simulate.truth_incomplete": {
+        "en": "the hidden truth does not cover every member of customers",
+        "zh": "隐藏的真实数据没有覆盖 customers 中的每一位会员",
+    },
+    "simulate.preparing": {
+        "en": "Preparing the campaign simulator (once per dataset)",
+        "zh": "正在准备营销活动模拟器（每份数据只需一次）",
+    },
 }
