@@ -25,6 +25,7 @@ timestamps in microseconds without time zone (Spark 3.5 cannot read nanoseconds)
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -86,9 +87,7 @@ def n_parts(n_customers: int) -> int:
     return max(1, -(-n_customers // PART_MEMBERS))
 
 
-def table_files(
-    name: str, n_customers: int, start: pd.Timestamp, end: pd.Timestamp
-) -> list[str]:
+def table_files(name: str, n_customers: int, start: pd.Timestamp, end: pd.Timestamp) -> list[str]:
     """Every file of table ``name`` in a world of this size and period."""
     parts = range(n_parts(n_customers)) if name in MEMBER_TABLES else range(1)
     folder = table_dir(name)
@@ -192,7 +191,7 @@ class PartitionedWriter:
         keys = keys[order]
         table = table.take(pa.array(order))
         bounds = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1], True])
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        for lo, hi in itertools.pairwise(bounds):
             writer = self._open.get((name, keys[lo]))
             if writer is None:
                 raise ValueError(f"{name}: a row of month {keys[lo]} lies outside the world")

@@ -184,7 +184,7 @@ def take_census(shared: SharedParts, n: int, competitor, phones, bar=None) -> Ce
         histogram = np.zeros(1, dtype=np.int64)
         for block in blocks(n):
             stream = _block_streams(shared.seed, block.index)
-            customers, membership = make_customers(
+            _, membership = make_customers(
                 shared.params, block.size, shared.start, shared.n_days, shared.locale,
                 stream("customers"), shared.pools, shared.stores,
                 first_id=block.first_customer_id, phone_numbers=phones,
@@ -389,7 +389,7 @@ def write_partitioned_world(
         entries = dict(writer.files)
         from coursekit.synth.dictionary import data_dictionary
 
-        readme = data_dictionary(params, rows, format="parquet").encode()
+        readme = data_dictionary(params, rows, format="parquet", partitioned=True).encode()
         (tmp / sio.README_NAME).write_bytes(readme)
         entries[sio.README_NAME] = {"sha256": sio.sha256_bytes(readme), "bytes": len(readme)}
         manifest = {

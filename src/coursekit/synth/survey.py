@@ -24,6 +24,7 @@ import pandas as pd
 from coursekit.synth.params import TRAITS, Params
 from coursekit.synth.population import Latent
 
+
 def trait_moments(traits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and (population) standard deviation of each trait."""
     return traits.mean(axis=0), traits.std(axis=0)
