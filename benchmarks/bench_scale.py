@@ -130,7 +130,7 @@ def lines_of(folder: Path) -> int:
     import duckdb
 
     glob = (folder / "order_items").as_posix() + "/*/*.parquet"
-    return duckdb.sql(f"SELECT COUNT(*) FROM read_parquet('{glob}')").fetchone()[0]
+    return duckdb.execute(f"SELECT COUNT(*) FROM read_parquet('{glob}')").fetchall()[0][0]
 
 
 def replicate(source: Path, times: int, target: Path) -> Path:
