@@ -196,12 +196,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--times", type=int, default=0, help="add the largest world K times")
     parser.add_argument("--scratch", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--engines", nargs="+", default=["pandas", "duckdb", "spark"])
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs per engine and world; "
+        "the fastest counts (the machine is shared: the others measure the neighbours)",
+    )
     parser.add_argument("--plot", type=Path)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "WORLD", "OUT"))
     args = parser.parse_args(argv)
     if args.child:
         engine, folder, out = args.child
+        # Libraries are imported before the clock starts: what is timed is reading,
+        # computing and fetching the result (and, for Spark, starting its runtime).
+        import duckdb  # noqa: F401
+        import pyarrow.dataset  # noqa: F401
+
+        import coursekit.methods.scale  # noqa: F401
+
         began = time.perf_counter()
         frame = CHILDREN[engine](Path(folder))
         # Read, compute and fetch, without starting Python and without the digest.
@@ -223,7 +237,11 @@ def main(argv: list[str] | None = None) -> int:
         lines = lines_of(folder)
         by_engine = {}
         for engine in args.engines:
-            result = run_child(engine, folder)
+            # Repeat only where a run takes seconds, not the 100 M world.
+            repeat = max(1, args.repeat) if lines < 50_000_000 else 1
+            runs = [run_child(engine, folder) for _ in range(repeat)]
+            done_runs = [r for r in runs if "result" in r]
+            result = min(done_runs, key=lambda r: r["work_seconds"]) if done_runs else runs[0]
             result["lines"] = lines
             rows.append(result)
             by_engine[engine] = result
