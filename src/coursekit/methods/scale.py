@@ -767,16 +767,21 @@ def pandas_rfm(orders: pd.DataFrame, snapshot: Any = None) -> pd.DataFrame:
     return rfm_segments(rfm_scores(rfm_table(completed, day)))
 
 
-#: Measured by ``python benchmarks/bench_scale.py --worlds W25K W250K --times 10`` on the
-#: course's two-core, 24 GiB machine (shared with other work while it ran): RFM scores and
-#: value tiers, seconds to read and compute (without starting Python) and peak memory of
-#: the process tree (Spark's Java runtime included). ``None``: the engine did not finish.
-#: The 100 M world is the 250,000-member world ten times with shifted ids. The figures and
-#: the plot are in benchmarks/README.md; module 09 plots them.
+#: Measured by ``python benchmarks/bench_scale.py --worlds W25K W250K --times 10 --repeat 2``
+#: on the course's two-core, 24 GiB machine, shared with other work while it ran (the
+#: fastest of two runs up to 10 M lines, one run at 100 M): RFM scores, segments and value
+#: tiers; seconds to read and compute (libraries already imported; Spark's start included)
+#: and peak memory of the process tree (Spark's Java runtime included). The three results
+#: agreed member by member at every size. The 100 M world is the 250,000-member world ten
+#: times with shifted ids. Figures and plot: benchmarks/README.md; module 09 plots them.
 MEASURED: list[dict[str, Any]] = [
-    {"engine": "pandas", "lines": 1_049_399, "seconds": 4.4, "peak_gib": 0.30},
-    {"engine": "duckdb", "lines": 1_049_399, "seconds": 2.3, "peak_gib": 0.20},
-    {"engine": "spark", "lines": 1_049_399, "seconds": 124.2, "peak_gib": 1.24},
-    {"engine": "pandas", "lines": 10_649_734, "seconds": 25.0, "peak_gib": 1.25},
-    {"engine": "duckdb", "lines": 10_649_734, "seconds": 3.1, "peak_gib": 0.38},
+    {"engine": "pandas", "lines": 1_049_399, "seconds": 0.34, "peak_gib": 0.32},
+    {"engine": "duckdb", "lines": 1_049_399, "seconds": 0.14, "peak_gib": 0.18},
+    {"engine": "spark", "lines": 1_049_399, "seconds": 40.1, "peak_gib": 1.02},
+    {"engine": "pandas", "lines": 10_649_734, "seconds": 11.6, "peak_gib": 1.26},
+    {"engine": "duckdb", "lines": 10_649_734, "seconds": 2.2, "peak_gib": 0.30},
+    {"engine": "spark", "lines": 10_649_734, "seconds": 86.7, "peak_gib": 1.49},
+    {"engine": "pandas", "lines": 106_497_340, "seconds": 67.9, "peak_gib": 8.21},
+    {"engine": "duckdb", "lines": 106_497_340, "seconds": 13.4, "peak_gib": 1.31},
+    {"engine": "spark", "lines": 106_497_340, "seconds": 145.9, "peak_gib": 3.93},
 ]
