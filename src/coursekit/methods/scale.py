@@ -80,6 +80,7 @@ __all__ = [
     "run_sql",
     "spark_available",
     "spark_session",
+    "spark_sql",
     "spark_views",
     "to_spark",
     "value_tier_sql",
@@ -528,18 +529,6 @@ _REFUSED_KINDS = {
     "EXPORT": _Kind("exports the database (EXPORT)", "导出数据库（EXPORT）"),
     "PRAGMA": _Kind("runs a PRAGMA", "执行 PRAGMA"),
 }
-
-
-def statement_kind(sql: str) -> str:
-    """DuckDB's name for the kind of each statement in ``sql`` (e.g. ``"SELECT"``).
-
-    Raises:
-        duckdb.ParserException: the text is not SQL (DuckDB's own message and where).
-    """
-    import duckdb
-
-    kinds = [st.type.name for st in duckdb.extract_statements(sql)]
-    return ",".join(kinds)
 
 
 def run_sql(
