@@ -475,8 +475,10 @@ def connect(
             f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
             f"{_quote(_table_glob(folder, name))}, hive_partitioning = true)"
         )
-    # No progress bar: it would make a notebook's output depend on the machine's speed.
-    con.execute("SET enable_progress_bar = false")
+    # No progress bar: it would make a notebook's output depend on the machine's speed. In
+    # a kernel without ipywidgets DuckDB refuses the setting, and shows no bar there anyway.
+    with contextlib.suppress(duckdb.Error):
+        con.execute("SET enable_progress_bar = false")
     if locked:
         con.execute(f"SET allowed_directories = [{_quote(folder.as_posix() + '/')}]")
         con.execute("SET enable_external_access = false")
