@@ -36,7 +36,19 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", default="2026", help="random seed (default 2026)")
     gen.add_argument("--out", required=True, help="output directory")
     gen.add_argument("--locale", default="zh_CN", help="zh_CN (default) or en_US")
-    gen.add_argument("--format", default="csv", help="csv (default) or parquet")
+    gen.add_argument(
+        "--format",
+        default="csv",
+        help="csv (default): the course world with its raw exports, generated in memory; "
+        "parquet: Hive-partitioned Parquet (orders/month=YYYY-MM/part-*.parquet ...) for "
+        "DuckDB and Spark, generated chunk by chunk in bounded memory, without raw exports",
+    )
+    gen.add_argument(
+        "--chunk-size",
+        default=None,
+        help="with --format parquet: members generated at a time, a multiple of 1000 "
+        "(default 50000); memory grows with it, the files do not depend on it",
+    )
     gen.add_argument(
         "--start", default="2024-01-01", help=f"first day (default 2024-01-01; from {FIRST_DAY})"
     )
@@ -149,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                 out=args.out,
                 locale=args.locale,
                 fmt=args.format,
+                chunk_size=args.chunk_size,
                 start=args.start,
                 end=args.end,
                 force=args.force,

@@ -163,6 +163,7 @@ def _no_generation(monkeypatch):
         raise AssertionError("the world was generated before the input was refused")
 
     monkeypatch.setattr("coursekit.synth.cli_api.generate_world", forbidden)
+    monkeypatch.setattr("coursekit.synth.stream.shared_parts", forbidden)
 
 
 TINY = ["--customers", "20", "--start", "2025-11-01", "--end", "2025-12-31", "--quiet"]
@@ -198,13 +199,17 @@ def test_force_replaces_only_the_files_of_the_world(world, capsys):
 
 
 def test_force_refuses_files_of_the_user_it_would_overwrite(world, tmp_path, capsys, monkeypatch):
-    (world / "orders.parquet").write_text("my own export")
+    # A partitioned world writes orders/month=.../part-*.parquet: the user's own file of
+    # that name is refused by name before anything is generated.
+    mine = world / "orders" / "month=2025-11" / "part-00000.parquet"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("my own export")
     before = _tree(tmp_path)
     _no_generation(monkeypatch)
     code, _, err = _run(
         capsys, "data", "generate", *TINY, "--format", "parquet", "--out", str(world), "--force"
     )
-    assert code == 2 and "orders.parquet" in err and err.count("\n") == 1
+    assert code == 2 and "orders/month=2025-11" in err and err.count("\n") == 1
     assert _tree(tmp_path) == before
 
 

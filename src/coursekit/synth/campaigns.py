@@ -93,8 +93,14 @@ def plan_campaigns(params: Params, start: pd.Timestamp, n_days: int, locale: str
     return pd.DataFrame(rows)
 
 
-def _eligible(rule: str, s: float, signup_day, tier, customer, day, n: int) -> np.ndarray:
-    """Members the target rule selects, from the orders before the start ``s``."""
+def _eligible(
+    rule: str, s: float, signup_day, tier, customer, day, n: int, cut: int | None = None
+) -> np.ndarray:
+    """Members the target rule selects, from the orders before the start ``s``.
+
+    ``cut``: for a "top members" rule, the order count a member needs (computed over all
+    members of a world generated in blocks); default: computed among these members.
+    """
     joined = signup_day < s
     if rule == "all":
         return joined
@@ -107,16 +113,47 @@ def _eligible(rule: str, s: float, signup_day, tier, customer, day, n: int) -> n
         recent = (day < s) & (day >= s - WINBACK_LAPSE_DAYS)
         lapsed = np.bincount(customer[recent], minlength=n) == 0
         return (signup_day < s - WINBACK_LAPSE_DAYS) & lapsed
-    if rule == "top_spend_180":
-        recent = (day < s) & (day >= s - TOP_WINDOW_DAYS)
-        count = np.bincount(customer[recent], minlength=n)
-        buyers = np.flatnonzero(joined & (count > 0))
-        if len(buyers) == 0:
+    if rule == TOP_RULE:
+        count = top_rule_counts(s, joined, customer, day, n)
+        if cut is None:
+            cut = top_rule_cut(np.bincount(count[count > 0]))
+        if cut is None:
             return np.zeros(n, dtype=bool)
         # Ties at the cut are all in: a rule on the data, not a lottery.
-        cut = np.sort(count[buyers])[::-1][max(int(np.ceil(TOP_SHARE * len(buyers))) - 1, 0)]
         return joined & (count >= cut) & (count > 0)
     raise ValueError(f"unknown target rule {rule!r}")
+
+
+TOP_RULE = "top_spend_180"
+
+
+def top_rule_counts(s: float, joined, customer, day, n: int) -> np.ndarray:
+    """Orders per member in the window of the "top members" rule (0 for members who had
+    not joined before the start ``s``)."""
+    recent = (day < s) & (day >= s - TOP_WINDOW_DAYS)
+    return np.where(joined, np.bincount(customer[recent], minlength=n), 0)
+
+
+def top_rule_cut(histogram: np.ndarray) -> int | None:
+    """The order count of the member at the top ``TOP_SHARE`` of the buyers.
+
+    Args:
+        histogram: ``histogram[k]`` buyers with ``k`` orders in the window (index 0 is
+            ignored); histograms of blocks of members add up to the world's.
+
+    Returns:
+        The cut (members with at least this many orders are in), or None without buyers.
+    """
+    histogram = np.asarray(histogram, dtype=np.int64).copy()
+    if len(histogram):
+        histogram[0] = 0
+    buyers = int(histogram.sum())
+    if buyers == 0:
+        return None
+    # The buyer at this position of the counts sorted from most to fewest orders.
+    position = max(int(np.ceil(TOP_SHARE * buyers)) - 1, 0)
+    from_top = np.cumsum(histogram[::-1])
+    return int(len(histogram) - 1 - np.searchsorted(from_top, position + 1))
 
 
 def assign_and_apply(
@@ -128,10 +165,14 @@ def assign_and_apply(
     times: OrderTimes,
     intensity: Intensity,
     rng: np.random.Generator,
+    *,
+    cuts: dict[int, int | None] | None = None,
 ) -> tuple[OrderTimes, pd.DataFrame]:
     """Draw each campaign's audience and groups, and change treated members' orders.
 
     Campaigns are played in time order, so a rule sees the effects of earlier campaigns.
+    ``cuts`` gives the order-count cut of "top members" rules by campaign id (a world
+    generated in blocks computes it over all its members).
     Returns the new order times and the assignments (campaign_id, customer index, group).
     """
     n = len(latent.rate)
@@ -146,7 +187,8 @@ def assign_and_apply(
         # The response (good or bad) lasts through the 30-day measurement window, not just
         # the days the offer runs: a contacted customer's habits shift for a while.
         e = s + float(max(c["_duration"], SPEND_WINDOW_DAYS))
-        eligible = _eligible(c["_target"], s, signup_day, latent.tier, customer, day, n)
+        cut = None if cuts is None else cuts.get(int(c["campaign_id"]))
+        eligible = _eligible(c["_target"], s, signup_day, latent.tier, customer, day, n, cut)
         audience = np.flatnonzero(eligible & (rng.random(n) < c["_audience_share"]))
         treated = rng.random(len(audience)) < c["treatment_share"]
         assignments.append(

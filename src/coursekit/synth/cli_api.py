@@ -37,6 +37,7 @@ def generate_command(
     out: str,
     locale: str = "zh_CN",
     fmt: str = "csv",
+    chunk_size: str | None = None,
     start: str = "2024-01-01",
     end: str = "2025-12-31",
     force: bool = False,
@@ -46,7 +47,8 @@ def generate_command(
     """Generate a world into ``out``. Bad input raises ``UsageError`` before anything is written.
 
     Every check that can fail (parameters, memory, the output folder and what is in it)
-    runs before the world is generated.
+    runs before the world is generated. ``--format parquet`` streams the world in chunks
+    into partitioned Parquet (:mod:`coursekit.synth.stream`).
     """
     n = _whole_number(customers, "--customers")
     s = _whole_number(seed, "--seed")
@@ -55,6 +57,10 @@ def generate_command(
     if not str(out).strip():
         raise UsageError("--out needs the name of a folder")
     target = Path(out)
+    if fmt == "parquet":
+        return _generate_parquet(n, s, target, locale, chunk_size, start, end, force, quiet, truth)
+    if chunk_size is not None:
+        raise UsageError("--chunk-size is only taken with --format parquet")
     try:
         validate_parameters(n, s, start, end, locale, writing=True)
         check_output_dir(target, force=force, files=sio.planned_files(fmt, truth=truth))
@@ -65,6 +71,26 @@ def generate_command(
     if not quiet:
         hidden = "" if truth else ", without the hidden tables"
         print(f"wrote {n:,} customers (seed {s}{hidden}) to {target}", file=sys.stderr)
+    return 0
+
+
+def _generate_parquet(n, s, target, locale, chunk_size, start, end, force, quiet, truth) -> int:
+    from coursekit.synth.stream import DEFAULT_CHUNK, write_partitioned_world
+
+    chunk = DEFAULT_CHUNK if chunk_size is None else _whole_number(chunk_size, "--chunk-size")
+    try:
+        write_partitioned_world(
+            target, n, s, start, end, locale, chunk_size=chunk, force=force, truth=truth,
+            progress=not quiet,
+        )  # fmt: skip
+    except GeneratorInputError as exc:
+        raise UsageError(str(exc)) from None
+    if not quiet:
+        hidden = "" if truth else ", without the hidden tables"
+        print(
+            f"wrote {n:,} customers (seed {s}{hidden}) as partitioned Parquet to {target}",
+            file=sys.stderr,
+        )
     return 0
 
 

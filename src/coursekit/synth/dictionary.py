@@ -87,8 +87,61 @@ SPOILERS = [
 ]
 
 
-def data_dictionary(params: dict, rows: dict[str, int], *, format: str = "csv") -> str:
-    """Markdown data dictionary with English and Chinese descriptions."""
+PARTITIONED = [
+    "## Partitioned Parquet (分区 Parquet 数据)",
+    "",
+    "This world was written by `coursekit data generate --format parquet` for DuckDB and "
+    "Spark: one folder per table, the tables with a time stamp split into one folder per "
+    "month (Hive-style partitions, `month=YYYY-MM`), and every member table into files of "
+    "100,000 members each (`part-NNNNN`). Order lines lie in the month folder of their "
+    "order. Read a table as it is, e.g. in DuckDB "
+    "`SELECT * FROM read_parquet('orders/*/*.parquet', hive_partitioning = true)` or in "
+    "Spark `spark.read.parquet('orders')`; a filter on `month` reads only that month's "
+    "files. Raw exports (module 01) are not part of such a world.",
+    "",
+    "本数据以 `--format parquet` 生成，供 DuckDB 与 Spark 使用：每张表一个文件夹，"
+    "带时间戳的表按月分区（Hive 风格 `month=YYYY-MM`），会员相关的表每 10 万名会员一个文件；"
+    "订单明细与其订单在同一月份分区。按 `month` 过滤时只读取对应月份的文件。"
+    "此类数据不含模块 01 的原始导出文件。",
+    "",
+    "**Generated in blocks (分块生成).** Members are generated in blocks of 1,000, each block "
+    "with its own random streams, and written a chunk of blocks at a time, so memory does "
+    "not grow with the number of members and the files are the same whatever the chunk "
+    "size. What ties members of different blocks together is taken from the whole world: "
+    "stores, products, the campaign calendar and the competitor openings are drawn once "
+    "for all blocks; a first pass over all blocks (a census) finds the cut of the members' "
+    "exclusive day, which invites the top 20% of all members by recent orders, and the "
+    "mean and spread of the traits that standardize the survey; member numbers, order ids, "
+    "session ids and event ids run on from block to block, so each is unique in the world; "
+    "phone numbers come from a keyed permutation of the member number, so no two members "
+    "share one. Group-buy chains (接龙) exist only in the raw exports, which this format "
+    "does not write.",
+    "",
+    "会员按每 1,000 人一块生成，每块有独立的随机数流；跨块关联的部分按全体会员计算：门店、商品、"
+    "活动日历与竞争对手开店只生成一次；先对所有块做一次普查（census），得到会员专享日"
+    "（全体会员中近期订单数前 20%）的门槛与问卷标准化所需的特质均值和标准差；会员编号、订单号、"
+    "会话号与事件号跨块连续编号，全局唯一；手机号由会员编号经带密钥的置换得到，互不重复。"
+    "社群接龙只存在于原始导出中，此格式不写出原始导出。",
+    "",
+]
+
+
+def _partitioned_file(name: str) -> str:
+    from coursekit.synth.parquet import MONTHLY, table_dir
+
+    if name in MONTHLY:
+        return f"{table_dir(name)}/month=YYYY-MM/part-NNNNN.parquet"
+    return f"{table_dir(name)}/part-NNNNN.parquet"
+
+
+def data_dictionary(
+    params: dict, rows: dict[str, int], *, format: str = "csv", partitioned: bool = False
+) -> str:
+    """Markdown data dictionary with English and Chinese descriptions.
+
+    ``partitioned``: the world is Hive-partitioned Parquet (``coursekit.synth.stream``);
+    the dictionary then shows that layout and how its blocks of members fit together.
+    """
     ext = "csv" if format == "csv" else "parquet"
     p = params
     out = [
@@ -122,12 +175,18 @@ def data_dictionary(params: dict, rows: dict[str, int], *, format: str = "csv") 
     ]
     for name, table in TABLES.items():
         count = f"{rows[name]:,}" if name in rows else "not included"
-        out.append(f"| `{table_file(name, ext)}` | {count} | {table.en} | {table.zh} |")
+        where = _partitioned_file(name) if partitioned else table_file(name, ext)
+        out.append(f"| `{where}` | {count} | {table.en} | {table.zh} |")
+    if partitioned:
+        out += ["", *PARTITIONED]
     for name, table in TABLES.items():
         out += ["", f"### `{name}`", "", f"{table.en}  ", f"{table.zh}", ""]
         out += ["| column | type | description | 说明 |", "|---|---|---|---|"]
         for col in table.columns:
             out.append(f"| `{col.name}` | {col.kind} | {col.en} | {col.zh} |")
+    if partitioned:
+        out += ["", *_realism_section(), *_provenance()]
+        return "\n".join(out)
     out += ["", "## Raw exports (原始导出数据, `raw/`)", ""]
     out += ["| file | description | 说明 |", "|---|---|---|"]
     out += [f"| `raw/{name}` | {en} | {zh} |" for name, en, zh in RAW]
@@ -142,6 +201,14 @@ def data_dictionary(params: dict, rows: dict[str, int], *, format: str = "csv") 
         "",
         "</details>",
         "",
+        *_realism_section(),
+        *_provenance(),
+    ]
+    return "\n".join(out)
+
+
+def _realism_section() -> list[str]:
+    return [
         "## How realistic (真实性指标)",
         "",
         "Worlds of any seed are tested to stay within these ranges "
@@ -152,6 +219,11 @@ def data_dictionary(params: dict, rows: dict[str, int], *, format: str = "csv") 
         "|---|---|---|",
         *_realism_rows(),
         "",
+    ]
+
+
+def _provenance() -> list[str]:
+    return [
         "## Provenance",
         "",
         "All names, phone numbers and transactions are synthetic. City tiers follow a common "
@@ -159,4 +231,3 @@ def data_dictionary(params: dict, rows: dict[str, int], *, format: str = "csv") 
         "come from the package's own calendar table.",
         "",
     ]
-    return "\n".join(out)

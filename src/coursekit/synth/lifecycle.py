@@ -133,8 +133,15 @@ def make_lifecycle(
     stores: pd.DataFrame,
     n_days: int,
     rng: np.random.Generator,
+    *,
+    competitor: pd.DataFrame | None = None,
 ) -> Lifecycle:
-    """Draw every member's life events and lifetime (one stream, fixed order of draws)."""
+    """Draw every member's life events and lifetime (one stream, fixed order of draws).
+
+    The competitor openings are drawn from the same stream after the lifetimes, unless
+    ``competitor`` (store_id, opening_day) gives them: a world generated in blocks draws
+    them once for all its members.
+    """
     n = len(latent.rate)
     T = float(n_days)
     P = params.personas
@@ -184,7 +191,8 @@ def make_lifecycle(
     )
 
     churn_day, drift_start, trigger = _lifetimes(latent, begin, buys, T, rng)
-    competitor = _competitor_openings(stores, T, rng)
+    if competitor is None:
+        competitor = _competitor_openings(stores, T, rng)
     churn_day, drift_start, trigger = _competitor_churn(
         competitor, membership.home_store, store_share, begin, buys, churn_day, drift_start,
         trigger, rng,
@@ -218,6 +226,11 @@ def _lifetimes(latent: Latent, begin, buys, T: float, rng: np.random.Generator):
     trigger = np.where(leaves & trial, 4, trigger)
     drift = np.where(leaves & ~trial, drift, np.nan)
     return churn, drift, trigger
+
+
+def competitor_openings(stores: pd.DataFrame, n_days: int, rng) -> pd.DataFrame:
+    """The stores a competitor opens next to, and the day (store_id, opening_day)."""
+    return _competitor_openings(stores, float(n_days), rng)
 
 
 def _competitor_openings(stores: pd.DataFrame, T: float, rng) -> pd.DataFrame:

@@ -47,14 +47,26 @@ class Params:
 
     def weights(self, dimension: str, levels) -> np.ndarray:
         """Persona x level matrix of a profile dimension, rows normalized to sum 1."""
-        table = self.profiles[dimension].reindex(columns=list(levels)).fillna(0.0)
-        values = table.loc[self.persona_names].to_numpy(dtype=float)
+        values = self.raw_profile(dimension, levels)
         return values / values.sum(axis=1, keepdims=True)
 
     def raw_profile(self, dimension: str, levels) -> np.ndarray:
-        """Persona x level values of a profile dimension, as given (not normalized)."""
-        table = self.profiles[dimension].reindex(columns=list(levels)).fillna(0.0)
-        return table.loc[self.persona_names].to_numpy(dtype=float)
+        """Persona x level values of a profile dimension, as given (not normalized).
+
+        A fresh array on every call (looked up once: a world generated in blocks of a
+        thousand members asks thousands of times).
+        """
+        return _profile_matrix(self, dimension, tuple(levels)).copy()
+
+
+def _profile_matrix(params: Params, dimension: str, levels: tuple) -> np.ndarray:
+    # Kept on the instance (a frozen dataclass: its __dict__ is still a dict).
+    cache = params.__dict__.setdefault("_profile_cache", {})
+    key = (dimension, levels)
+    if key not in cache:
+        table = params.profiles[dimension].reindex(columns=list(levels)).fillna(0.0)
+        cache[key] = table.loc[params.persona_names].to_numpy(dtype=float)
+    return cache[key]
 
 
 def _read(name: str, **kwargs) -> pd.DataFrame:

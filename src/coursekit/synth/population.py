@@ -152,8 +152,16 @@ def make_customers(
     rng: np.random.Generator,
     pools: NamePools,
     stores: pd.DataFrame,
+    *,
+    first_id: int = 100001,
+    phone_numbers=None,
 ) -> tuple[pd.DataFrame, Membership]:
-    """The customer table: demographics drawn from each member's persona."""
+    """The customer table: demographics drawn from each member's persona.
+
+    Members are numbered from ``first_id`` in order of signup. Phone numbers are drawn
+    distinct among these members, or come from ``phone_numbers(customer_ids, area_codes)``
+    (a world generated in blocks needs numbers distinct across all blocks).
+    """
     P = params.personas
     persona = rng.choice(len(P), size=n, p=P["share"].to_numpy())
     needed = ("female_share", "age_mean", "age_sd", "children_prob", "household_mean")
@@ -212,7 +220,8 @@ def make_customers(
         pools.male[rng.integers(0, len(pools.male), n)],
     )
     name = surname + given if locale == "zh_CN" else given + " " + surname
-    phone = _unique_phones(rng, n, locale, cities["area_code"].to_numpy()[city_idx])
+    area_codes = cities["area_code"].to_numpy()[city_idx]
+    phone = None if phone_numbers is not None else _unique_phones(rng, n, locale, area_codes)
 
     # Member numbers grow with signup time: sort customers by signup.
     order = np.argsort(signup_day, kind="stable")
@@ -228,16 +237,21 @@ def make_customers(
     signup_date = (first_day + np.floor(signup_day[order]).astype(np.int64)).astype(
         "datetime64[ns]"
     )
+    customer_id = np.arange(first_id, first_id + n, dtype=np.int64)
+    if phone_numbers is not None:
+        phone_sorted = np.asarray(phone_numbers(customer_id, area_codes[order]), dtype=np.int64)
+    else:
+        phone_sorted = phone[order]
     customers = pd.DataFrame(
         {
-            "customer_id": np.arange(100001, 100001 + n, dtype=np.int64),
+            "customer_id": customer_id,
             "name": _strings(pa.array(name[order], type=pa.string())),
             "gender": _vocabulary(["male", "female"], female[order].astype(np.int64)),
             "birth_date": birth,
             "age": np.asarray(age_years, dtype=np.int64),
             "city": _vocabulary(cities["city"], city_idx[order]),
             "city_tier": tier[order].astype(np.int64),
-            "phone": _strings(pa.array(phone[order]).cast(pa.string())),
+            "phone": _strings(pa.array(phone_sorted).cast(pa.string())),
             "signup_date": signup_date,
             "signup_channel": _vocabulary(CHANNELS, signup_channel[order]),
             "member_level": _vocabulary(["regular"], np.zeros(n, dtype=np.int64)),  # set later

@@ -24,6 +24,12 @@ import pandas as pd
 from coursekit.synth.params import TRAITS, Params
 from coursekit.synth.population import Latent
 
+
+def trait_moments(traits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and (population) standard deviation of each trait."""
+    return traits.mean(axis=0), traits.std(axis=0)
+
+
 THRESHOLDS = np.array([-1.3, -0.45, 0.35, 1.2])  # latent cut points for answers 1..5
 WAVE = (0.70, 0.78)  # the survey ran over this part of the window
 ACQUIESCENCE_SD = 0.3
@@ -38,11 +44,18 @@ def make_survey(
     start: pd.Timestamp,
     n_days: int,
     rng: np.random.Generator,
+    *,
+    moments: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
+    """Survey answers of the members who respond.
+
+    Traits are standardized by their mean and standard deviation over the members given,
+    or by ``moments`` (mean, standard deviation) over a whole world generated in blocks.
+    """
     n = len(customers)
-    spread = latent.traits.std(axis=0)
+    mean, spread = moments if moments is not None else trait_moments(latent.traits)
     spread = np.where(spread > 0, spread, 1.0)  # a one-member world has no spread
-    z = (latent.traits - latent.traits.mean(axis=0)) / spread
+    z = (latent.traits - mean) / spread
     lo, hi = int(n_days * WAVE[0]), max(int(n_days * WAVE[1]), int(n_days * WAVE[0]) + 1)
     day = rng.integers(lo, hi, n)
     signup = ((customers["signup_date"] - start).dt.days).to_numpy()

@@ -41,8 +41,10 @@ MAX_CUSTOMERS = 10_000_000
 # 4 KB measured at 100,000 members and at 1,000,000, benchmarks/bench_synth.py --large),
 # and generating and writing it with its raw exports as `coursekit data generate` does
 # (about 12.5 KB, measured at 20,000 and 100,000 members with /usr/bin/time).
-MEMORY_PER_CUSTOMER_YEAR = {"generate": 4_500, "write": 13_000}
-MEMORY_BASE = {"generate": 200 * 2**20, "write": 600 * 2**20}
+MEMORY_PER_CUSTOMER_YEAR = {"generate": 4_500, "write": 13_000, "stream": 4_500}
+# Streaming into partitioned Parquet (coursekit.synth.stream) holds one chunk of members
+# and the row groups of one part of files being written (a fixed amount).
+MEMORY_BASE = {"generate": 200 * 2**20, "write": 600 * 2**20, "stream": 1200 * 2**20}
 # The export systems store UTC; local time is a fixed offset (no daylight saving), so
 # every local timestamp maps to exactly one instant and back.
 TIMEZONES = {"zh_CN": "Asia/Shanghai", "en_US": "Etc/GMT+5"}
@@ -288,12 +290,15 @@ def _library_versions() -> dict[str, str]:
     }
 
 
-def validate_parameters(n_customers, seed, start, end, locale, *, writing: bool = False) -> tuple:
+def validate_parameters(
+    n_customers, seed, start, end, locale, *, writing: bool = False, memory_for: int | None = None
+) -> tuple:
     """Check ``generate_world``'s parameters; one clear message per problem.
 
     Dates must lie between ``FIRST_DAY`` and ``LAST_DAY``; the number of customers is
     limited by ``MAX_CUSTOMERS`` and by the memory this machine has available (to
-    generate the world, or with ``writing`` to generate and write it).
+    generate the world, or with ``writing`` to generate and write it; a world streamed in
+    chunks needs the memory of ``memory_for`` members at a time).
     """
     if isinstance(n_customers, bool) or not isinstance(n_customers, numbers.Integral):
         raise GeneratorInputError(f"n_customers must be a whole number, got {n_customers!r}")
@@ -320,6 +325,15 @@ def validate_parameters(n_customers, seed, start, end, locale, *, writing: bool 
         raise GeneratorInputError(
             f"n_customers must be at most {MAX_CUSTOMERS:,}, got {n_customers:,}"
         )
+    if memory_for is not None:
+        need, available = memory_needed(memory_for, start_ts, end_ts, "stream"), available_memory()
+        if need > available:
+            raise GeneratorInputError(
+                f"a chunk of {memory_for:,} members from {start_ts:%Y-%m-%d} to "
+                f"{end_ts:%Y-%m-%d} needs about {_gib(need)} of memory and {_gib(available)} "
+                "is available: choose a smaller chunk size"
+            )
+        return int(n_customers), int(seed), start_ts, end_ts, locale
     task = "write" if writing else "generate"
     need, available = memory_needed(n_customers, start_ts, end_ts, task), available_memory()
     if need > available:
@@ -398,9 +412,6 @@ def generate_world(
         A ``World`` with the clean tables, ``truth``, and lazily built ``raw`` exports.
     """
     n, seed, start_ts, end_ts, locale = validate_parameters(n_customers, seed, start, end, locale)
-    params = load_params()
-    days = pd.date_range(start_ts, end_ts, freq="D")
-    n_days = len(days)
     # Plain tqdm, imported only when asked: tqdm.auto warns in kernels without ipywidgets,
     # and course.setup() imports this module in every notebook.
     if progress:
@@ -409,24 +420,140 @@ def generate_world(
         bar = tqdm(total=7, desc="generating world", unit="step")
     else:
         bar = _NoBar()
-
-    pools = name_pools(locale, seed)
-    stores = make_stores(params, locale, _stream(seed, "stores"), pools)
-    products = make_products(params, locale, _stream(seed, "products"))
-    customers, membership = make_customers(
-        params, n, start_ts, n_days, locale, _stream(seed, "customers"), pools, stores
+    shared = shared_parts(seed, start_ts, end_ts, locale)
+    tables = member_tables(shared, n, lambda name: _stream(seed, name), bar=bar)
+    tables.update(shared_tables(shared))
+    world = World(
+        **{name: conform(df, name) for name, df in tables.items()},
+        params={
+            "n_customers": n,
+            "seed": seed,
+            "start": f"{start_ts:%Y-%m-%d}",
+            "end": f"{end_ts:%Y-%m-%d}",
+            "locale": locale,
+            "timezone": TIMEZONES[locale],
+        },
     )
-    latent = make_latent(params, membership, _stream(seed, "latent"))
-    life = make_lifecycle(params, membership, latent, stores, n_days, _stream(seed, "lifecycle"))
+    bar.update()
+    bar.close()
+    return world
+
+
+@dataclass(frozen=True)
+class SharedParts:
+    """What every member of a world shares: the calendar, the chain, its products and
+    campaigns. Drawn once per world, whether the members are generated all at once or in
+    blocks (``coursekit.synth.stream``)."""
+
+    params: object  # params.Params
+    seed: int
+    start: pd.Timestamp
+    end: pd.Timestamp
+    days: pd.DatetimeIndex
+    locale: str
+    pools: object  # population.NamePools
+    stores: pd.DataFrame  # with open_days_before (open_date is set by shared_tables)
+    products: pd.DataFrame
+    intensity: object  # purchases.Intensity
+    campaigns: pd.DataFrame  # the plan, with the generator's private columns
+
+    @property
+    def n_days(self) -> int:
+        return len(self.days)
+
+
+def shared_parts(seed: int, start_ts: pd.Timestamp, end_ts: pd.Timestamp, locale: str):
+    """The parts of a world that do not depend on its members (each from its own stream)."""
+    params = load_params()
+    days = pd.date_range(start_ts, end_ts, freq="D")
+    pools = name_pools(locale, seed)
+    return SharedParts(
+        params=params,
+        seed=seed,
+        start=start_ts,
+        end=end_ts,
+        days=days,
+        locale=locale,
+        pools=pools,
+        stores=make_stores(params, locale, _stream(seed, "stores"), pools),
+        products=make_products(params, locale, _stream(seed, "products")),
+        intensity=make_intensity(params, days),
+        campaigns=plan_campaigns(params, start_ts, len(days), locale),
+    )
+
+
+def shared_tables(shared: SharedParts) -> dict[str, pd.DataFrame]:
+    """The tables that hold no member: products, stores, the questionnaire, campaigns and
+    the response model's parameters (not yet conformed to the schema)."""
+    stores = shared.stores.copy()
+    stores = stores.assign(
+        open_date=shared.start - pd.to_timedelta(stores.pop("open_days_before"), unit="D")
+    )
+    return {
+        "products": shared.products,
+        "stores": stores,
+        "survey_items": shared.params.survey_items,
+        "campaigns": shared.campaigns,
+        "campaign_response": response_parameters(shared.params),
+    }
+
+
+def member_tables(
+    shared: SharedParts,
+    n: int,
+    stream,
+    *,
+    first_customer_id: int = 100001,
+    phone_numbers=None,
+    competitor: pd.DataFrame | None = None,
+    cuts: dict[int, int] | None = None,
+    trait_moments: tuple[np.ndarray, np.ndarray] | None = None,
+    bar=None,
+) -> dict[str, pd.DataFrame]:
+    """The tables of ``n`` members (not yet conformed), each table from ``stream(name)``.
+
+    A whole world is one call; a world streamed in blocks (``coursekit.synth.stream``) is
+    one call per block, with what ties the blocks together given from outside.
+
+    Args:
+        shared: the world's shared parts.
+        n: number of members.
+        stream: ``stream(table_name)`` gives the random stream of a table.
+        first_customer_id: the first member number (members are numbered by signup).
+        phone_numbers: ``phone_numbers(customer_ids, area_codes)``: numbers distinct across
+            the whole world; default: drawn from the customers stream, distinct among these
+            ``n`` members.
+        competitor: the world's competitor openings; default: drawn from the lifecycle
+            stream.
+        cuts: campaign id -> order-count cut of a "top members" target rule; default: the
+            cut among these ``n`` members.
+        trait_moments: mean and standard deviation of the latent traits over the world
+            (the survey's standardization); default: over these ``n`` members.
+        bar: a progress bar to advance through the steps.
+
+    Returns:
+        Member tables by name, and ``competitor_openings``.
+    """
+    bar = bar if bar is not None else _NoBar()
+    params, start_ts, n_days = shared.params, shared.start, shared.n_days
+    customers, membership = make_customers(
+        params, n, start_ts, n_days, shared.locale, stream("customers"), shared.pools,
+        shared.stores, first_id=first_customer_id, phone_numbers=phone_numbers,
+    )  # fmt: skip
+    latent = make_latent(params, membership, stream("latent"))
+    life = make_lifecycle(
+        params, membership, latent, shared.stores, n_days, stream("lifecycle"),
+        competitor=competitor,
+    )  # fmt: skip
     bar.update()
 
-    intensity = make_intensity(params, days)
-    times = draw_order_times(latent, life, intensity, _stream(seed, "order_times"))
-    campaigns = plan_campaigns(params, start_ts, n_days, locale)
+    times = draw_order_times(latent, life, shared.intensity, stream("order_times"))
+    campaigns = shared.campaigns
     signup_day = np.floor(membership.signup_day)
     times, assignments = assign_and_apply(
-        campaigns, params, latent, life, signup_day, times, intensity, _stream(seed, "campaigns")
-    )
+        campaigns, params, latent, life, signup_day, times, shared.intensity,
+        stream("campaigns"), cuts=cuts,
+    )  # fmt: skip
     bar.update()
 
     orders, items, assignments = make_orders(
@@ -434,18 +561,18 @@ def generate_world(
         latent,
         life,
         customers,
-        stores,
-        products,
+        shared.stores,
+        shared.products,
         params,
         campaigns,
         assignments,
         start_ts,
-        _stream(seed, "orders"),
-        _stream(seed, "order_items"),
+        stream("orders"),
+        stream("order_items"),
     )
     bar.update()
 
-    customers["member_level"] = _member_levels(latent, params, _stream(seed, "member_levels"))
+    customers["member_level"] = _member_levels(latent, params, stream("member_levels"))
     truth = _truth(customers, latent, life, times, params, start_ts)
     bar.update()
 
@@ -455,19 +582,18 @@ def generate_world(
         latent,
         life,
         customers,
-        products,
+        shared.products,
         params,
         start_ts,
         n_days,
-        _stream(seed, "web_events"),
+        stream("web_events"),
     )
     bar.update()
-    survey = make_survey(latent, customers, params, start_ts, n_days, _stream(seed, "survey"))
+    survey = make_survey(
+        latent, customers, params, start_ts, n_days, stream("survey"), moments=trait_moments
+    )
     bar.update()
 
-    stores = stores.assign(
-        open_date=start_ts - pd.to_timedelta(stores.pop("open_days_before"), unit="D")
-    )
     ids = customers["customer_id"].to_numpy()
     events = life.events_table()
     life_events = pd.DataFrame(
@@ -486,40 +612,23 @@ def generate_world(
         }
     )
     life_events.loc[life_events["event"] != "moved", "new_home_store_id"] = pd.NA
-    competitor = life.competitor
     competitor_openings = pd.DataFrame(
         {
-            "store_id": competitor["store_id"].to_numpy(),
-            "opening_date": start_ts + pd.to_timedelta(competitor["opening_day"], unit="D"),
+            "store_id": life.competitor["store_id"].to_numpy(),
+            "opening_date": start_ts + pd.to_timedelta(life.competitor["opening_day"], unit="D"),
         }
     )
-    world = World(
-        customers=conform(customers, "customers"),
-        products=conform(products, "products"),
-        stores=conform(stores, "stores"),
-        orders=conform(orders, "orders"),
-        order_items=conform(items, "order_items"),
-        web_events=conform(web_events, "web_events"),
-        survey=conform(survey, "survey"),
-        survey_items=conform(params.survey_items, "survey_items"),
-        campaigns=conform(campaigns, "campaigns"),
-        campaign_assignments=conform(assignments, "campaign_assignments"),
-        truth=conform(truth, "truth"),
-        life_events=conform(life_events, "life_events"),
-        competitor_openings=conform(competitor_openings, "competitor_openings"),
-        campaign_response=conform(response_parameters(params), "campaign_response"),
-        params={
-            "n_customers": n,
-            "seed": seed,
-            "start": f"{start_ts:%Y-%m-%d}",
-            "end": f"{end_ts:%Y-%m-%d}",
-            "locale": locale,
-            "timezone": TIMEZONES[locale],
-        },
-    )
-    bar.update()
-    bar.close()
-    return world
+    return {
+        "customers": customers,
+        "orders": orders,
+        "order_items": items,
+        "web_events": web_events,
+        "survey": survey,
+        "campaign_assignments": assignments,
+        "truth": truth,
+        "life_events": life_events,
+        "competitor_openings": competitor_openings,
+    }
 
 
 # Member level when the data window opens: members who joined before it have a level from
