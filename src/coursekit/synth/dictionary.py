@@ -126,6 +126,25 @@ PARTITIONED = [
 ]
 
 
+# How generation in blocks keeps what ties members together right: part of a partitioned
+# world's layout section, and told in every CSV world too (the one trainees read first).
+BLOCKS = PARTITIONED[
+    next(i for i, line in enumerate(PARTITIONED) if line.startswith("**Generated in blocks")) :
+]
+BIG_WORLDS = [
+    "## Big worlds in blocks (大规模数据分块生成)",
+    "",
+    "`coursekit data generate --format parquet` writes big worlds (millions of members) for "
+    "DuckDB and Spark (module 09) without holding them in memory; this is how it keeps the "
+    "world the same as one generated at once.",
+    "",
+    "`coursekit data generate --format parquet` 可在不占用大量内存的情况下生成大规模数据"
+    "（数百万会员，供模块 09 的 DuckDB 与 Spark 使用）；以下说明分块生成如何保证结果与一次生成相同。",
+    "",
+    *BLOCKS,
+]
+
+
 def _partitioned_file(name: str) -> str:
     from coursekit.synth.parquet import MONTHLY, table_dir
 
@@ -201,6 +220,7 @@ def data_dictionary(
         "",
         "</details>",
         "",
+        *BIG_WORLDS,
         *_realism_section(),
         *_provenance(),
     ]
