@@ -139,7 +139,8 @@ BIG_WORLDS = [
     "world the same as one generated at once.",
     "",
     "`coursekit data generate --format parquet` 可在不占用大量内存的情况下生成大规模数据"
-    "（数百万会员，供模块 09 的 DuckDB 与 Spark 使用）；以下说明分块生成如何保证结果与一次生成相同。",
+    "（数百万会员，供模块 09 的 DuckDB 与 Spark 使用）；"
+    "以下说明分块生成如何保证结果与一次生成相同。",
     "",
     *BLOCKS,
 ]
