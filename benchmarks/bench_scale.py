@@ -74,7 +74,9 @@ def child_duckdb(folder: Path) -> dict:
     scratch = tempfile.mkdtemp(prefix="duckdb_spill_")
     con.execute(f"SET temp_directory = '{scratch}'")
     try:
-        frame = con.execute(rfm_sql()).df()
+        # Fetched through Arrow: the same DataFrame as ``.df()`` (dtypes and values), but
+        # its two text columns are not built as Python strings row by row (~0.1 s at 10 M).
+        frame = con.sql(rfm_sql()).to_arrow_table().to_pandas()
     finally:
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)
