@@ -765,15 +765,18 @@ def pandas_rfm(orders: pd.DataFrame, snapshot: Any = None) -> pd.DataFrame:
 #: to 10 M lines, one run at 100 M): RFM scores, segments and value tiers on generated worlds
 #: of 25,000, 250,000 and 2,500,000 members; seconds to read and compute (libraries already
 #: imported; Spark's start included) and peak memory of the process tree (Spark's Java
-#: runtime included). DuckDB and Spark agreed member by member at every size; pandas too,
+#: runtime included). The pandas and DuckDB figures at 10 M lines are of a later run on the
+#: quiet machine (``--worlds W250K --engines pandas duckdb --repeat 5``), DuckDB's result
+#: fetched through Arrow; the other rows fetched it with ``.df()``, about 0.1 s slower at
+#: 10 M. DuckDB and Spark agreed member by member at every size; pandas too,
 #: except 23 of 2.3 M members at 100 M, whose money pandas sums in floating point one cent
 #: fraction off a tie (see benchmarks/README.md). Module 09 plots these figures.
 MEASURED: list[dict[str, Any]] = [
     {"engine": "pandas", "lines": 1_049_399, "seconds": 0.21, "peak_gib": 0.31},
     {"engine": "duckdb", "lines": 1_049_399, "seconds": 0.13, "peak_gib": 0.20},
     {"engine": "spark", "lines": 1_049_399, "seconds": 14.68, "peak_gib": 0.88},
-    {"engine": "pandas", "lines": 10_649_734, "seconds": 2.25, "peak_gib": 1.41},
-    {"engine": "duckdb", "lines": 10_649_734, "seconds": 0.57, "peak_gib": 0.30},
+    {"engine": "pandas", "lines": 10_649_734, "seconds": 1.96, "peak_gib": 1.38},
+    {"engine": "duckdb", "lines": 10_649_734, "seconds": 0.48, "peak_gib": 0.25},
     {"engine": "spark", "lines": 10_649_734, "seconds": 19.59, "peak_gib": 1.48},
     {"engine": "pandas", "lines": 106_132_174, "seconds": 36.67, "peak_gib": 8.16},
     {"engine": "duckdb", "lines": 106_132_174, "seconds": 6.6, "peak_gib": 1.30},
