@@ -2,6 +2,7 @@
 
     python benchmarks/bench_checks.py             # every check, then every solution notebook
     python benchmarks/bench_checks.py --checks    # only the checks
+    python benchmarks/bench_checks.py --checks --problems rfm.q4 scale.q4
 
 For every problem on the default world (5,000 members), four times:
 
@@ -72,7 +73,7 @@ def timed_checks(problem, answer, repeat: int) -> tuple[float, float]:
     return first, statistics.median(times)
 
 
-def bench_checks(repeat: int = 5) -> list[dict]:
+def bench_checks(repeat: int = 5, only: set[str] | None = None) -> list[dict]:
     from coursekit import course
     from coursekit.engine.registry import problems_by_module
 
@@ -80,6 +81,8 @@ def bench_checks(repeat: int = 5) -> list[dict]:
     rows = []
     for problems in problems_by_module().values():
         for problem in problems:
+            if only and problem.id not in only:
+                continue
             expected = problem.expected()
             answers = [expected, wrong_answer(problem, expected)]
             if problem.mistakes:
@@ -115,11 +118,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checks", action="store_true", help="only time the checks")
     parser.add_argument("--repeat", type=int, default=5, help="repeated checks per answer")
+    parser.add_argument("--problems", nargs="+", metavar="ID", help="only these, e.g. rfm.q4")
     args = parser.parse_args()
     os.environ["TQDM_DISABLE"] = "1"  # no progress bars between the numbers
     os.environ.setdefault("COURSEKIT_PROGRESS", str(Path(tempfile.mkdtemp()) / "progress.json"))
 
-    rows = bench_checks(args.repeat)
+    rows = bench_checks(args.repeat, set(args.problems or ()))
     print(
         f"check() on the default world, {len(rows)} problems; seconds, * = over the target "
         f"({FIRST_TARGET:g} s first, {REPEAT_TARGET:g} s after)"

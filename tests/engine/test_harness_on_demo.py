@@ -9,7 +9,7 @@ import pytest
 
 from coursekit import course
 from coursekit.engine import FrameSpec, Mistake, ValueProblem
-from coursekit.engine.problems import _Judgement
+from coursekit.engine.problems import Judgement
 
 from . import demo_exercises as demo
 from .demo_exercises import make_orders
@@ -111,7 +111,7 @@ def test_a_checker_error_on_garbage_is_caught(demo_world):
         def _judge(self, answer, expected):
             if not isinstance(answer, float):
                 raise TypeError("only floats, please")
-            return _Judgement("correct", "ok")
+            return Judgement("correct", "ok")
 
     problem = Fragile(
         id="broken.q2",
@@ -135,7 +135,7 @@ def test_a_checker_error_on_a_hostile_value_is_caught(demo_world):
         def _judge(self, answer, expected):
             if isinstance(answer, harness.Hostile):
                 raise RuntimeError("the checker touched the hostile object")
-            return _Judgement("incorrect", "no")
+            return Judgement("incorrect", "no")
 
     problem = Fragile(
         id="broken.q3",

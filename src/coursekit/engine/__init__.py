@@ -18,7 +18,9 @@ exported here and re-export ``____`` for the notebook::
 
 Shared data of an exercise module is declared with ``@per_world`` (computed once per world,
 see :mod:`coursekit.engine.cache`); helpers for recognising mistakes in per-customer tables
-are in :mod:`coursekit.engine.recognize`.
+are in :mod:`coursekit.engine.recognize`. A new kind of problem subclasses ``Problem`` (or
+``ValueProblem``) and returns a ``Judgement`` from ``_judge``: the verdict before the engine
+matches catalogued mistakes and writes the feedback.
 
 Importing the engine does no I/O and loads no data. The comparison function itself is
 ``coursekit.engine.compare.compare`` (not re-exported, so that ``coursekit.engine.compare``
@@ -42,6 +44,7 @@ from coursekit.engine.problems import (
     ChoiceProblem,
     Criterion,
     FunctionProblem,
+    Judgement,
     Mistake,
     OpenProblem,
     Problem,
@@ -61,6 +64,7 @@ __all__ = [
     "Finding",
     "FrameSpec",
     "FunctionProblem",
+    "Judgement",
     "Mistake",
     "Note",
     "OneOfSpec",

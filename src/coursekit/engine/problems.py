@@ -157,7 +157,7 @@ class Case:
 
 
 @dataclass
-class _Judgement:
+class Judgement:
     """A kind-specific verdict, before mistakes are matched and feedback is written."""
 
     status: str
@@ -427,7 +427,7 @@ class Problem:
     def _compute_expected(self) -> Any:
         raise NotImplementedError
 
-    def _judge(self, answer: Any, expected: Any) -> _Judgement:
+    def _judge(self, answer: Any, expected: Any) -> Judgement:
         raise NotImplementedError
 
     def _observe(self, answer: Any) -> Any:
@@ -507,11 +507,11 @@ class ValueProblem(Problem):
     def _compute_expected(self) -> Any:
         return self._reference()
 
-    def _judge(self, answer: Any, expected: Any) -> _Judgement:
+    def _judge(self, answer: Any, expected: Any) -> Judgement:
         result = compare(expected, answer, self.comparison_spec())
         if result.equal:
-            return _Judgement("correct", t("check.correct", var=self.var))
-        return _Judgement(
+            return Judgement("correct", t("check.correct", var=self.var))
+        return Judgement(
             "incorrect",
             t("check.incorrect", var=self.var),
             lines=result.lines(),
@@ -668,15 +668,15 @@ class FunctionProblem(Problem):
 
     # -- judging
 
-    def _judge(self, answer: Any, expected: Any) -> _Judgement:
+    def _judge(self, answer: Any, expected: Any) -> Judgement:
         if not callable(answer):
-            return _Judgement(
+            return Judgement(
                 "incorrect",
                 t("function.not_callable", var=self.var, given=type_name(answer)),
                 match_mistakes=False,
             )
         if _mentions_blank(answer):
-            return _Judgement("not_attempted", t("function.placeholder", var=self.var))
+            return Judgement("not_attempted", t("function.placeholder", var=self.var))
         cases = self._cases()
         reference = self._reference_outcomes()
         observed = self._observe(answer)
@@ -686,7 +686,7 @@ class FunctionProblem(Problem):
             and observed[0].error == "NotImplementedError"
             and reference[0].error != "NotImplementedError"
         ):
-            return _Judgement("not_attempted", t("function.placeholder", var=self.var))
+            return Judgement("not_attempted", t("function.placeholder", var=self.var))
         results = []
         first_failure: tuple[int, Outcome, Outcome | None, Comparison | None] | None = None
         for index, case in enumerate(cases):
@@ -708,13 +708,13 @@ class FunctionProblem(Problem):
             lines = self._slow_note(cases, observed)
             if lines:
                 details["slow"] = True
-            return _Judgement(
+            return Judgement(
                 "correct",
                 t("function.correct", var=self.var, total=len(cases)),
                 lines=lines,
                 details=details,
             )
-        return _Judgement(
+        return Judgement(
             "incorrect",
             t("function.incorrect", var=self.var, passed=passed_count, total=len(cases)),
             lines=self._failure_lines(cases, observed, *first_failure),
@@ -1045,16 +1045,16 @@ class ChoiceProblem(Problem):
     def _same(self, observation: Any, target: Any) -> bool:
         return observation is not None and observation == target
 
-    def _judge(self, answer: Any, expected: Any) -> _Judgement:
+    def _judge(self, answer: Any, expected: Any) -> Judgement:
         selection, problem = self._parse(answer, self.multi)
         if selection is None:
-            return _Judgement("incorrect", problem or "", match_mistakes=False)
+            return Judgement("incorrect", problem or "", match_mistakes=False)
         given = ", ".join(sorted(selection))
         if selection == self._answer:
             lines = [] if self._explanation is None else [text(self._explanation)]
-            return _Judgement("correct", t("choice.correct", given=given), lines=lines)
+            return Judgement("correct", t("choice.correct", given=given), lines=lines)
         key = "choice.wrong_multi" if self.multi else "choice.wrong"
-        return _Judgement(
+        return Judgement(
             "incorrect",
             t(key, given=given),
             details={"selected": sorted(selection)},
@@ -1310,21 +1310,21 @@ class OpenProblem(Problem):
             and " ".join(observation.split()) == " ".join(target.split())
         )
 
-    def _judge(self, answer: Any, expected: Any) -> _Judgement:
+    def _judge(self, answer: Any, expected: Any) -> Judgement:
         if not isinstance(answer, str):
-            return _Judgement(
+            return Judgement(
                 "incorrect", t("open.not_text", given=type_name(answer)), match_mistakes=False
             )
         mistake = self._match_mistake(answer, expected, answer)
         if mistake is not None:
-            return _Judgement("incorrect", t("open.incorrect", var=self.var), mistake=mistake)
+            return Judgement("incorrect", t("open.incorrect", var=self.var), mistake=mistake)
         if self.rubric is None:
             lines = [t("open.rubric")]
         else:
             lines = [t("open.rubric_points", points=_points(self.rubric.max_points))]
         lines += [f"- {text(point)}" for point in self._rubric]
         lines += [t("open.model_answer"), text(self._model_answer)]
-        return _Judgement(
+        return Judgement(
             "correct",
             t("open.recorded"),
             lines=lines,

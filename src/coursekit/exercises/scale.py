@@ -21,10 +21,9 @@ from typing import Any
 import pandas as pd
 
 from coursekit import course, state
-from coursekit.engine import FrameSpec, Mistake, ValueProblem, ____, per_world
+from coursekit.engine import FrameSpec, Judgement, Mistake, ValueProblem, ____, per_world
 from coursekit.engine.compare import compare
 from coursekit.engine.i18n import t
-from coursekit.engine.problems import _Judgement
 from coursekit.methods import scale
 
 __all__ = [
@@ -149,16 +148,16 @@ class SqlProblem(ValueProblem):
             return False
         return compare(target, observation, self.comparison_spec()).equal
 
-    def _judge(self, answer: Any, expected: Any) -> _Judgement:
+    def _judge(self, answer: Any, expected: Any) -> Judgement:
         import duckdb
 
         headline = t("check.incorrect", var=self.var)
         try:
             result = _run(answer)
         except scale.SqlRefused as exc:
-            return _Judgement("incorrect", headline, [str(exc)], match_mistakes=False)
+            return Judgement("incorrect", headline, [str(exc)], match_mistakes=False)
         except duckdb.Error as exc:
-            return _Judgement(
+            return Judgement(
                 "incorrect",
                 headline,
                 [_say("DuckDB could not run it:", "DuckDB 无法运行这条查询："), str(exc)],
@@ -167,7 +166,7 @@ class SqlProblem(ValueProblem):
         reference = _run(expected)
         comparison = compare(reference, result, self.comparison_spec())
         if not comparison.equal:
-            return _Judgement(
+            return Judgement(
                 "incorrect",
                 headline,
                 comparison.lines(),
@@ -175,7 +174,7 @@ class SqlProblem(ValueProblem):
                 observation=result,
             )
         if self.prune and not scale.files_pruned(_connection(), answer):
-            return _Judgement(
+            return Judgement(
                 "incorrect",
                 headline,
                 [
@@ -190,10 +189,10 @@ class SqlProblem(ValueProblem):
         if self.on_spark:
             verdict = _on_spark(answer, reference, self.comparison_spec())
             if verdict is not None and not verdict[0]:
-                return _Judgement("incorrect", headline, [verdict[1]], match_mistakes=False)
+                return Judgement("incorrect", headline, [verdict[1]], match_mistakes=False)
             if verdict is not None:
                 lines.append(verdict[1])
-        return _Judgement("correct", t("check.correct", var=self.var), lines)
+        return Judgement("correct", t("check.correct", var=self.var), lines)
 
 
 @per_world

@@ -268,7 +268,10 @@ def _user_namespace() -> dict[str, Any]:
 
 def _world() -> dict[str, Any] | None:
     state = sys.modules.get(f"{PACKAGE}.state")
-    info = getattr(getattr(state, "_state", None), "info", None)
+    try:  # the course state's public face; a trainee may have broken anything
+        info = state.info() if state is not None and state.is_set_up() else None
+    except Exception:
+        info = None
     if info is None:
         return None
     return {
