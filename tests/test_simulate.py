@@ -280,7 +280,13 @@ def test_every_refusal_message_is_in_the_catalogue_and_tested():
             and message.func.id == "t"
         ), f"line {node.lineno}: {ast.unparse(node)} does not use the message catalogue"
     tested = {key for key, _, _ in _every_refusal()}
-    refusals = {k for k in CATALOG if k.startswith("simulate.") and k != "simulate.preparing"}
+    refusals = {
+        k
+        for k in CATALOG
+        if k.startswith("simulate.")
+        and k != "simulate.preparing"
+        and not k.startswith("simulate.report.")
+    }
     assert tested == refusals
 
 
@@ -366,6 +372,28 @@ def test_counts_add_up_per_segment(world):
         )
         assert low < mid < high
     assert "Campaign simulated 2026-01-01 .. 2026-01-30" in repr(result)
+
+
+def test_the_report_speaks_the_course_language(world):
+    ids = world["customers"]["customer_id"].iloc[:300].to_numpy()
+    plan = pd.DataFrame({"customer_id": ids, "offer": "coupon_8", "channel": "sms"})
+    plan["segment"] = np.where(plan.index % 2 == 0, "even", "odd")
+    result = simulate.campaign(plan, budget=5000, seed=1)
+    english, chinese = result.report(lang="en"), result.report(lang="zh")
+    assert english.startswith("Campaign simulated 2026-01-01 .. 2026-01-30 (budget 5,000,")
+    assert chinese.startswith("模拟活动 2026-01-01 .. 2026-01-30（预算 5,000，")
+    assert "增量毛利" in chinese and "Campaign" not in chinese
+    # The same figures in both: only the words change.
+    digits = [re.findall(r"-?\d+(?:,\d{3})*", text) for text in (english, chinese)]
+    assert digits[0] == digits[1]
+    # Segment labels stay as the trainee wrote them.
+    assert "    even" in chinese and "    odd" in chinese
+    try:
+        course.setup(data=DATASETS, lang="zh", quiet=True)
+        assert repr(result) == chinese
+    finally:
+        course.setup(data=DATASETS, lang="en", quiet=True)
+    assert repr(result) == english
 
 
 def test_members_who_are_gone_do_not_respond(world):

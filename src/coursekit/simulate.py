@@ -88,7 +88,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -242,15 +242,18 @@ class Result:
     holdout: float
     start: pd.Timestamp
     end: pd.Timestamp
-    _lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    def report(self, lang: str | None = None) -> str:
+        """The result as a short text report, in ``lang`` (default: the course language)."""
+        return "\n".join(_describe(self, _lang(lang)))
 
     def __repr__(self) -> str:
-        return "\n".join(self._lines)
+        return self.report()
 
     def _repr_html_(self) -> str:
         from html import escape
 
-        return "<pre>" + escape("\n".join(self._lines)) + "</pre>"
+        return "<pre>" + escape(self.report()) + "</pre>"
 
 
 # ---------------------------------------------------------------------------- the world
@@ -627,7 +630,6 @@ def campaign(
     comparison = _compare(m, checked, option, total_cost if budget is None else budget)
     start = m.start
     end = start + pd.Timedelta(days=WINDOW_DAYS - 1)
-    lines = _describe(summary, by_segment, comparison, budget, seed, holdout, start, end)
     return Result(
         summary=summary,
         by_segment=by_segment,
@@ -637,7 +639,6 @@ def campaign(
         holdout=holdout,
         start=start,
         end=end,
-        _lines=lines,
     )
 
 
@@ -843,16 +844,9 @@ def _oracle_plan(money: float) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- text
 
 
-def _describe(
-    summary: pd.Series,
-    by_segment: pd.DataFrame,
-    comparison: pd.DataFrame,
-    budget: float | None,
-    seed: int,
-    holdout: float,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-) -> tuple[str, ...]:
+def _describe(result: Result, lang: str) -> tuple[str, ...]:
+    """The lines of :meth:`Result.report` (catalogue keys ``simulate.report.*``)."""
+
     def money(value: float) -> str:
         return "n/a" if not np.isfinite(value) else f"{value:,.0f}"
 
@@ -860,30 +854,55 @@ def _describe(
         low, high = row[f"incremental_{measure}_low"], row[f"incremental_{measure}_high"]
         return f"{money(row[f'incremental_{measure}'])} [{money(low)}, {money(high)}]"
 
-    limit = "no budget" if budget is None else f"budget {budget:,.0f}"
+    summary, comparison = result.summary, result.comparison
+    limit = (
+        t("simulate.report.no_budget", lang)
+        if result.budget is None
+        else t("simulate.report.budget", lang, budget=f"{result.budget:,.0f}")
+    )
     lines = [
-        f"Campaign simulated {start.date()} .. {end.date()} ({limit}, seed {seed}, "
-        f"holdout {holdout:.0%})",
-        f"  contacted {int(summary['contacted']):,} of {int(summary['members']):,} members; "
-        f"contact cost {money(summary['contact_cost'])}; redemptions "
-        f"{int(summary['redemptions']):,} costing {money(summary['redemption_cost'])}",
-        f"  incremental revenue {interval(summary, 'revenue')}",
-        f"  incremental gross profit {interval(summary, 'profit')}  (95% intervals)",
-        "  per segment (incremental gross profit):",
+        t(
+            "simulate.report.title",
+            lang,
+            start=result.start.date(),
+            end=result.end.date(),
+            limit=limit,
+            seed=result.seed,
+            holdout=f"{result.holdout:.0%}",
+        ),
+        t(
+            "simulate.report.contacts",
+            lang,
+            contacted=f"{int(summary['contacted']):,}",
+            members=f"{int(summary['members']):,}",
+            contact_cost=money(summary["contact_cost"]),
+            redemptions=f"{int(summary['redemptions']):,}",
+            redemption_cost=money(summary["redemption_cost"]),
+        ),
+        t("simulate.report.revenue", lang, interval=interval(summary, "revenue")),
+        t("simulate.report.profit", lang, interval=interval(summary, "profit")),
+        t("simulate.report.per_segment", lang),
     ]
-    width = max(len(str(s)) for s in by_segment.index)
-    for name, row in by_segment.iterrows():
+    width = max(len(str(s)) for s in result.by_segment.index)
+    for name, row in result.by_segment.iterrows():
         lines.append(f"    {name!s:<{width}}  {interval(row, 'profit')}")
     share = comparison["share_of_oracle"]
     lines.append(
-        "  expected profit under the truth: plan "
-        f"{money(comparison.loc['plan', 'expected_profit'])}, random targeting "
-        f"{money(comparison.loc['random', 'expected_profit'])}, oracle "
-        f"{money(comparison.loc['oracle', 'expected_profit'])}"
+        t(
+            "simulate.report.expected",
+            lang,
+            plan=money(comparison.loc["plan", "expected_profit"]),
+            random=money(comparison.loc["random", "expected_profit"]),
+            oracle=money(comparison.loc["oracle", "expected_profit"]),
+        )
     )
     if np.isfinite(share["plan"]):
         lines.append(
-            f"  the plan reaches {share['plan']:.0%} of the oracle's profit; random targeting "
-            f"{share['random']:.0%}"
+            t(
+                "simulate.report.share",
+                lang,
+                plan=f"{share['plan']:.0%}",
+                random=f"{share['random']:.0%}",
+            )
         )
     return tuple(lines)

@@ -587,6 +587,40 @@ CATALOG: dict[str, dict[str, str]] = {
     # ------------------------------------------------------------------ campaign simulator
     # Refusals of coursekit.simulate (one line each; the English wording is matched by tests
     # and shown in stored notebook outputs) and its progress bar.
+    # The report of a simulated campaign (Result.report, repr in a notebook).
+    "simulate.report.title": {
+        "en": "Campaign simulated {start} .. {end} ({limit}, seed {seed}, holdout {holdout})",
+        "zh": "模拟活动 {start} .. {end}（{limit}，随机种子 {seed}，对照组 {holdout}）",
+    },
+    "simulate.report.budget": {"en": "budget {budget}", "zh": "预算 {budget}"},
+    "simulate.report.no_budget": {"en": "no budget", "zh": "不限预算"},
+    "simulate.report.contacts": {
+        "en": "  contacted {contacted} of {members} members; contact cost {contact_cost}; "
+        "redemptions {redemptions} costing {redemption_cost}",
+        "zh": "  触达 {contacted} / {members} 位会员；触达成本 {contact_cost}；"
+        "核销 {redemptions} 次，核销成本 {redemption_cost}",
+    },
+    "simulate.report.revenue": {
+        "en": "  incremental revenue {interval}",
+        "zh": "  增量收入 {interval}",
+    },
+    "simulate.report.profit": {
+        "en": "  incremental gross profit {interval}  (95% intervals)",
+        "zh": "  增量毛利 {interval}（95% 置信区间）",
+    },
+    "simulate.report.per_segment": {
+        "en": "  per segment (incremental gross profit):",
+        "zh": "  各分层（增量毛利）：",
+    },
+    "simulate.report.expected": {
+        "en": "  expected profit under the truth: plan {plan}, random targeting {random}, "
+        "oracle {oracle}",
+        "zh": "  按真实响应的期望毛利：本方案 {plan}，随机选人 {random}，理想方案 {oracle}",
+    },
+    "simulate.report.share": {
+        "en": "  the plan reaches {plan} of the oracle's profit; random targeting {random}",
+        "zh": "  本方案达到理想方案毛利的 {plan}；随机选人 {random}",
+    },
     "simulate.not_a_frame": {
         "en": "plan must be a DataFrame with one row per member and the columns customer_id, "
         "offer and channel; got {given}",
