@@ -1,6 +1,7 @@
 """Instructor tools: grade a batch of submitted notebooks (``coursekit grade``).
 
-- :mod:`coursekit.grade.batch`: the batch (every file accounted for, resumable);
+- :mod:`coursekit.grade.batch`: the batch (every file accounted for, resumable), and
+  :mod:`coursekit.grade.statuses`: the status each file ends with;
 - :mod:`coursekit.grade.worker`: one submission, in a process of its own;
 - :mod:`coursekit.grade.instrument` and :mod:`coursekit.grade.probe`: the grader's cells
   in a submission, and what they capture in its kernel;

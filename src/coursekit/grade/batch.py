@@ -32,6 +32,7 @@ from typing import Any
 from coursekit.errors import CourseDataError, UsageError
 from coursekit.grade import submission as subm
 from coursekit.grade.roster import Trainee, read_roster, world_identity
+from coursekit.grade.statuses import STATUSES
 
 #: Bump when a change to grading changes results: earlier result files are then not reused.
 GRADER_VERSION = "2"
@@ -43,27 +44,6 @@ WORKER_MARGIN = 300.0
 #: A world named by a submission's metadata is rebuilt up to this size (a handout's
 #: worlds hold 5,000 customers by default); metadata asking for more is refused.
 MAX_REBUILT_CUSTOMERS = 50_000
-
-#: Every status a row can have, in the order summaries list them.
-STATUSES = (
-    "graded",
-    "tampered",
-    "wrong_world",
-    "timeout",
-    "memory",
-    "kernel_died",
-    "corrupt",
-    "not_a_notebook",
-    "wrong_module",
-    "unknown_trainee",
-    "no_world",
-    "duplicate",
-    "grader_error",
-)
-#: Statuses whose answers were all checked (the class statistics use these).
-COMPLETE = ("graded", "tampered", "wrong_world")
-#: Statuses of a notebook that ran, completely or not (partial results are kept).
-RAN = (*COMPLETE, "timeout", "memory", "kernel_died")
 
 
 @dataclass
@@ -263,10 +243,24 @@ def grade_batch(paths: Sequence[str | os.PathLike], options: Options) -> Batch:
     ordered = [results[i] for i in range(len(submissions))]
     problems = {_notebook_of(name): list(problems) for name, problems in modules.items()}
     batch = Batch(ordered, reused, to_run, problems, {t.id: t for t in trainees or []})
-    from coursekit.grade import outputs
-
-    outputs.write_all(batch, out, options.lang)
+    write_all(batch, out, options.lang)
     return batch
+
+
+def write_all(batch: Batch, out: Path, lang: str) -> None:
+    """Write the grades, the feedback pages and the class report into ``out``."""
+    from coursekit.fileio import atomic_write_text
+    from coursekit.grade import outputs, report
+
+    header, rows = outputs.grade_table(batch)
+    outputs.write_grades(out, header, rows)
+    for result in batch.results:
+        page = outputs.feedback_path(result)
+        if page is None:
+            continue
+        problems = batch.problems.get(result.get("notebook"), [])
+        atomic_write_text(out / page, outputs.feedback_page(result, problems, lang))
+    atomic_write_text(out / "report.html", report.class_report(batch, out, lang))
 
 
 def expand(paths: Sequence[str | os.PathLike], out: Path) -> list[Path]:

@@ -1,6 +1,7 @@
 """What a batch writes: ``grades.csv``, ``grades.xlsx`` and a feedback page per trainee.
 
-Every file is written atomically; the class report is :mod:`coursekit.grade.report`.
+Every file is written atomically; the class report is :mod:`coursekit.grade.report`, and
+:func:`coursekit.grade.batch.write_all` writes them all.
 """
 
 from __future__ import annotations
@@ -20,21 +21,6 @@ BASE_COLUMNS = (
     "file", "trainee", "name", "module", "status", "detail", "score", "max_score", "percent",
     "seconds", "review", "tamper", "notes",
 )  # fmt: skip
-
-
-def write_all(batch, out: Path, lang: str) -> None:
-    """Write the grades, the feedback pages and the class report into ``out``."""
-    from coursekit.grade import report
-
-    header, rows = grade_table(batch)
-    write_grades(out, header, rows)
-    for result in batch.results:
-        page = feedback_path(result)
-        if page is None:
-            continue
-        problems = batch.problems.get(result.get("notebook"), [])
-        atomic_write_text(out / page, feedback_page(result, problems, lang))
-    atomic_write_text(out / "report.html", report.class_report(batch, out, lang))
 
 
 # ---------------------------------------------------------------------------- the grades

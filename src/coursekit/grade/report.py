@@ -22,6 +22,7 @@ from typing import Any
 
 from coursekit.grade import texts
 from coursekit.grade.outputs import feedback_path, page, problem_title
+from coursekit.grade.statuses import COMPLETE, RAN, STATUSES
 from coursekit.grade.texts import word
 
 TOP_UNNAMED = 3
@@ -59,7 +60,6 @@ class ModuleStats:
 
 def analyse(batch) -> list[ModuleStats]:
     """The statistics of every module in the batch, in course order."""
-    from coursekit.grade.batch import COMPLETE, RAN
 
     stats = []
     for notebook, problems in batch.problems.items():
@@ -220,7 +220,6 @@ def class_report(batch, out: Path, lang: str) -> str:
     graded_into = word("generated_from", lang, n=len(batch.results), out=out.name)
     parts.append(f"<p class='muted'>{e(graded_into)}</p>")
     counts = batch.counts()
-    from coursekit.grade.batch import STATUSES
 
     rows = "".join(
         f"<tr><td>{e(texts.status_label(s, lang))}</td><td class='num'>{counts[s]}</td></tr>"

@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from coursekit.errors import CourseDataError
-from coursekit.synth.schema import TABLES, TRUTH_TABLES, conform
+from coursekit.synth.schema import RAW_FILES, TABLES, TRUTH_TABLES, conform
 
 MANIFEST_NAME = "MANIFEST"
 README_NAME = "README.md"
@@ -59,8 +59,6 @@ def table_file(name: str, format: str = "csv") -> str:
 
 def planned_files(format: str, *, truth: bool = True, raw: bool = True) -> list[str]:
     """Every file a world written with these options holds (the MANIFEST included)."""
-    from coursekit.synth.raw import RAW_FILES
-
     names = [table_file(n, format) for n in TABLES if truth or n not in TRUTH_TABLES]
     if raw:
         names += [f"{RAW_DIR}/{n}" for n in RAW_FILES]

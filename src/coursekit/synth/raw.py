@@ -41,15 +41,8 @@ import pandas as pd
 
 from coursekit.synth import encoding as enc
 from coursekit.synth.encoding import csv_bytes, format_timestamps
-
-RAW_FILES = (
-    "pos_transactions.csv",
-    "online_orders.jsonl",
-    "crm_members.xlsx",
-    "group_buy_chains.txt",
-    "survey_export.csv",
-    "identity_key.csv",
-)
+from coursekit.synth.io import raw_export_path
+from coursekit.synth.schema import RAW_FILES
 
 # Source vocabularies (what the systems write) for the clean codes.
 CHANNEL_CRM = {"store": "门店", "app": "APP", "mini_program": "小程序", "group_buy": "社群"}
@@ -117,8 +110,6 @@ class RawExports:
                 MANIFEST says ("the course data is damaged: raw/... is missing; ...").
         """
         if self._dir is not None and not self._files:
-            from coursekit.synth.io import raw_export_path
-
             world = self._dir.parent
             self._files = {name: raw_export_path(world, name).read_bytes() for name in RAW_FILES}
         return dict(self._files)

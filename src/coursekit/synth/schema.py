@@ -408,6 +408,17 @@ TABLES: dict[str, Table] = {
 TRUTH_TABLES: tuple[str, ...] = ("truth", "life_events", "competitor_openings", "campaign_response")
 OBSERVED_TABLES: tuple[str, ...] = tuple(name for name in TABLES if name not in TRUTH_TABLES)
 
+#: The raw exports of a course world (under ``raw/``), as the source systems write them;
+#: built by :mod:`coursekit.synth.raw`.
+RAW_FILES: tuple[str, ...] = (
+    "pos_transactions.csv",
+    "online_orders.jsonl",
+    "crm_members.xlsx",
+    "group_buy_chains.txt",
+    "survey_export.csv",
+    "identity_key.csv",
+)
+
 
 def conform(df: pd.DataFrame, name: str) -> pd.DataFrame:
     """Order and type the columns of table ``name`` exactly as the schema says."""
