@@ -21,9 +21,9 @@ lab: $(RUNTIME_STAMP)
 	cd notebooks && ../$(BIN)/jupyter lab $(LAB_ROOT) 00_welcome.ipynb
 
 # `make test` runs its stages one after the other and prints how long each took; the unit
-# stage also records the cost per exercise problem, and benchmarks/project_test_time.py
-# projects the whole run to a nine-module course of about 70 problems (target: well under
-# 15 minutes on 2 cores). Everything lands in $(TIMES).
+# stage also records the cost per exercise problem and per module, which
+# benchmarks/project_test_time.py prints with the total against the target (well under 15
+# minutes on 2 cores; --problems/--modules project a larger course). All lands in $(TIMES).
 TIMES := .cache/test-times
 
 define stage
