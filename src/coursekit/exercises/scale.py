@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from coursekit import course, state
-from coursekit.engine import FrameSpec, Judgement, Mistake, ValueProblem, ____, per_world
+from coursekit.engine import FrameSpec, Judgement, Mistake, ValueProblem, ____, per_world, slow
 from coursekit.engine.compare import compare
 from coursekit.engine.i18n import t
 from coursekit.methods import scale
@@ -216,10 +216,17 @@ def _on_spark(sql: str, reference: pd.DataFrame, spec: Any) -> tuple[bool, str] 
                 ),
             )
         else:
-            spark = scale.spark_session()
+            # Starting Spark in a fresh kernel takes about ten seconds: past a second, a
+            # bar says the check is working.
+            waiting = _say(
+                "running your query on Spark too (the first time Spark starts: ~10 s)",
+                "同时在 Spark 上运行你的查询（第一次要先启动 Spark：约 10 秒）",
+            )
             try:
-                _spark_world(spark)
-                got = scale.spark_sql(spark, sql)
+                with slow.slow_step(waiting):
+                    spark = scale.spark_session()
+                    _spark_world(spark)
+                    got = scale.spark_sql(spark, sql)
             except Exception as exc:
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
                 results[sql] = (
