@@ -3,6 +3,7 @@
     python benchmarks/bench_checks.py             # every check, then every solution notebook
     python benchmarks/bench_checks.py --checks    # only the checks
     python benchmarks/bench_checks.py --checks --problems rfm.q4 scale.q4
+    python benchmarks/bench_checks.py --fresh     # each first check in a fresh process
 
 For every problem on the default world (5,000 members), four times:
 
@@ -110,6 +111,49 @@ def bench_notebooks() -> list[tuple[str, float]]:
     return rows
 
 
+FRESH_CHILD = r"""
+import sys, time
+began = time.perf_counter()
+from coursekit import course
+from coursekit.engine.registry import problems_by_module
+course.setup(data=sys.argv[2], quiet=True)
+problem = next(p for ps in problems_by_module().values() for p in ps if p.id == sys.argv[1])
+answer = problem.expected()
+ready = time.perf_counter()
+problem.check(answer, record=False)
+print(ready - began, time.perf_counter() - ready)
+"""
+
+
+def bench_fresh(only: set[str] | None = None) -> list[tuple[str, float, float]]:
+    """Each problem's first check of the reference answer in a process of its own: what a
+    trainee waits after restarting the kernel and jumping to that exercise. ``expected()``
+    is computed before the clock starts; the check includes imports it makes itself (e.g.
+    starting Spark)."""
+    import subprocess
+
+    from coursekit.engine.registry import problems_by_module
+
+    rows = []
+    for problems in problems_by_module().values():
+        for problem in problems:
+            if only and problem.id not in only:
+                continue
+            run = subprocess.run(
+                [sys.executable, "-c", FRESH_CHILD, problem.id, str(ROOT / "datasets")],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            try:
+                setup, first = (float(x) for x in run.stdout.split()[-2:])
+            except ValueError:
+                print(f"  {problem.id}: failed: {run.stderr.strip()[-200:]}", file=sys.stderr)
+                continue
+            rows.append((problem.id, setup, first))
+    return rows
+
+
 def flag(seconds: float, target: float) -> str:
     return f"{seconds:6.2f}{'*' if seconds > target else ' '}"
 
@@ -119,9 +163,24 @@ def main() -> int:
     parser.add_argument("--checks", action="store_true", help="only time the checks")
     parser.add_argument("--repeat", type=int, default=5, help="repeated checks per answer")
     parser.add_argument("--problems", nargs="+", metavar="ID", help="only these, e.g. rfm.q4")
+    parser.add_argument(
+        "--fresh", action="store_true", help="only: each first check in a fresh process"
+    )
     args = parser.parse_args()
     os.environ["TQDM_DISABLE"] = "1"  # no progress bars between the numbers
     os.environ.setdefault("COURSEKIT_PROGRESS", str(Path(tempfile.mkdtemp()) / "progress.json"))
+
+    if args.fresh:
+        fresh = bench_fresh(set(args.problems or ()))
+        over = [(pid, first) for pid, _, first in fresh if first > FIRST_TARGET]
+        print(
+            f"first check of the reference answer in a fresh process, {len(fresh)} problems "
+            f"(target {FIRST_TARGET:g} s; a step over a second shows a progress bar)"
+        )
+        for pid, setup, first in sorted(fresh, key=lambda r: -r[2])[:10]:
+            print(f"  {pid:22s} {flag(first, FIRST_TARGET)}  (setup and expected() {setup:.2f} s)")
+        print(f"  over target: {', '.join(f'{p} {s:.1f} s' for p, s in over) or 'none'}")
+        return 0
 
     rows = bench_checks(args.repeat, set(args.problems or ()))
     print(
