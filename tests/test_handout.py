@@ -191,8 +191,8 @@ def test_a_half_written_trainee_folder_is_completed_with_the_same_world(handed_o
 
 
 def test_truth_hands_out_the_hidden_tables_and_changing_it_is_refused(tmp_path, capsys):
-    """--truth: the simulator and the reveals of 04-08 can run in the trainee's world; a
-    folder handed out without it is not silently switched."""
+    """--truth: the reveals of 03-08 can run in the trainee's world; a folder handed out
+    without it is not silently switched."""
     roster = write_roster(tmp_path / "r.csv", [("t01", "A")])
     handout_command(roster=str(roster), out=str(tmp_path / "with"), customers=CUSTOMERS,
                     modules="00", notebooks=str(NOTEBOOKS), quiet=True, truth=True)  # fmt: skip
@@ -211,4 +211,5 @@ def test_modules_that_need_the_hidden_tables_are_named_when_they_are_left_out(tm
                     modules="00,06", notebooks=str(NOTEBOOKS))  # fmt: skip
     err = capsys.readouterr().err
     assert "without --truth" in err and "06_strategy" in err and "00_welcome" not in err
+    assert "rebuild the hidden tables from each world's seed" in err
     assert not (tmp_path / "h" / "t01" / "datasets" / "truth").exists()

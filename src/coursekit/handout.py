@@ -116,14 +116,16 @@ def handout_command(
         validate_parameters(n_customers, course_seed, "2024-01-01", "2025-12-31", "zh_CN")
     except GeneratorInputError as exc:
         raise UsageError(str(exc)) from None
-    needs_truth = [p.stem for p in chosen if p.stem[:2].isdigit() and int(p.stem[:2]) >= 4]
-    if needs_truth and not truth and not quiet:
-        # The reveals and the campaign simulator read truth/: without it those cells stop
-        # with a clear error in the trainee's notebook. Say so before an hour of writing.
+    with_reveals = [p.stem for p in chosen if p.stem[:2].isdigit() and 3 <= int(p.stem[:2]) <= 8]
+    if with_reveals and not truth and not quiet:
+        # Without truth/ the reveal cells print that the instructor shows them (and 04's q9,
+        # itself a reveal, cannot be answered); the checks and the campaign simulator rebuild
+        # the hidden tables from the world's seed. Say so before an hour of writing.
         print(
-            f"note: without --truth, the reveals against the hidden truth and the campaign "
-            f"simulator do not run in {', '.join(needs_truth)}; add --truth to hand out the "
-            "hidden tables too (trainees can then read them)",
+            f"note: without --truth, the reveals against the hidden truth in "
+            f"{', '.join(with_reveals)} say that you show them (04's q9 is one); the checks "
+            "and the campaign simulator rebuild the hidden tables from each world's seed. Add "
+            "--truth to hand out the hidden tables too (trainees can then read them)",
             file=sys.stderr,
         )
     handout(trainees, Path(out), n_customers, course_seed, chosen, quiet=quiet, truth=truth)
@@ -142,8 +144,8 @@ def handout(
 ) -> list[Trainee]:
     """Write every trainee's folder, zip and world, and the instructor's folder.
 
-    ``truth=True`` hands out the hidden tables too (the campaign simulator and the reveals
-    of modules 04-08 need them).
+    ``truth=True`` hands out the hidden tables too (the reveals of modules 03-08 need them;
+    the checks and the campaign simulator rebuild them from the world's seed without).
 
     Returns:
         The trainees with their seed, size and world folder filled in.

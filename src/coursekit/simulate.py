@@ -299,13 +299,14 @@ def _prepare_in_view() -> _Members:
 
 
 def _load(name: str) -> pd.DataFrame:
+    """A hidden table: from truth/, or rebuilt from the seed of a handed-out world."""
     try:
-        return state.load(name)
+        return state.hidden(name)
     except CourseDataError as exc:
         from coursekit.synth.schema import TRUTH_TABLES
 
         if name in TRUTH_TABLES:
-            raise CourseDataError(t("simulate.no_truth")) from exc
+            raise CourseDataError(t("simulate.no_truth", reason=exc)) from exc
         raise
 
 

@@ -702,11 +702,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "请减少触达的会员或改用更便宜的渠道（simulate.plan_cost(plan) 可算出成本）",
     },
     "simulate.no_truth": {
-        "en": "the campaign simulator needs the world's hidden tables (truth/), and this "
-        "world has none (handed out without them); ask your instructor to run the "
-        "simulation, or use a world generated with its truth",
-        "zh": "营销活动模拟器需要数据的隐藏表（truth/），而当前数据没有（分发时未附带）；"
-        "请讲师来运行模拟，或使用生成时保留了隐藏表的数据",
+        "en": "the campaign simulator needs the world's hidden tables (truth/): {reason}",
+        "zh": "营销活动模拟器需要数据的隐藏表（truth/）：{reason}",
     },
     "simulate.truth_incomplete": {
         "en": "the hidden truth does not cover every member of customers",

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coursekit import course
+from coursekit import course, state
 from coursekit.engine import (
     Case,
     ChoiceProblem,
@@ -227,7 +227,8 @@ def _segments() -> pd.Series:
 
 @per_world
 def _persona() -> pd.Series:
-    return course.load("truth").set_index("customer_id")["persona"]
+    # state.hidden: in a world handed out without truth/, rebuilt from its seed.
+    return state.hidden("truth").set_index("customer_id")["persona"]
 
 
 @per_world

@@ -33,6 +33,7 @@ from coursekit.errors import CourseDataError, UsageError
 from coursekit.grade import submission as subm
 from coursekit.grade.roster import Trainee, read_roster, world_identity
 from coursekit.grade.statuses import STATUSES
+from coursekit.synth.rebuild import MAX_CUSTOMERS
 
 #: Bump when a change to grading changes results: earlier result files are then not reused.
 GRADER_VERSION = "2"
@@ -42,8 +43,9 @@ MAX_OUTPUT_MB = 5.0
 #: Seconds a worker may take beyond the notebook's time limit (kernel start, re-check).
 WORKER_MARGIN = 300.0
 #: A world named by a submission's metadata is rebuilt up to this size (a handout's
-#: worlds hold 5,000 customers by default); metadata asking for more is refused.
-MAX_REBUILT_CUSTOMERS = 50_000
+#: worlds hold 5,000 customers by default); metadata asking for more is refused. The same
+#: bound as for the hidden tables a trainee's kernel rebuilds.
+MAX_REBUILT_CUSTOMERS = MAX_CUSTOMERS
 
 
 @dataclass
