@@ -107,3 +107,15 @@ def test_a_world_that_cannot_be_rebuilt_says_why(worlds, tmp_path, edit, reason)
     plan = pd.DataFrame({"customer_id": [course.load("customers")["customer_id"].iloc[0]]})
     with pytest.raises(CourseDataError, match=f"simulator needs .*{reason}"):
         simulate.campaign(plan.assign(offer="coupon_8", channel="sms"))
+
+
+def test_verify_says_whether_the_hidden_tables_can_be_rebuilt(worlds, tmp_path, capsys):
+    from coursekit.synth.cli_api import verify_command
+
+    _, _, handed_out = worlds
+    assert verify_command(str(handed_out)) == 0
+    assert "the checks and the simulator rebuild them here" in capsys.readouterr().out
+    other = _edited_copy(handed_out, tmp_path / "other", lambda m: m["parameters"].update(seed=1))
+    assert verify_command(str(other)) == 0  # the files still match their MANIFEST
+    out = capsys.readouterr().out
+    assert "they cannot be rebuilt here" in out and "differs from its files" in out
